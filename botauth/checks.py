@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from botauth import conf
+from botauth.exceptions import BotauthConfigurationError
+
+
+@register()
+def check_settings(**kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    if not (
+        getattr(settings, "TWITTER_CONSUMER_API_KEY", "")
+        and getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "")
+    ):
+        errors.append(
+            Error(
+                "TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET are not both set.",
+                hint="Copy your X app's API key and secret from the developer portal "
+                "(Keys and tokens), or turn on BOTAUTH_SANDBOX for development.",
+                id="botauth.E001",
+            )
+        )
+    if not conf.encryption_keys():
+        errors.append(
+            Error(
+                "BOTAUTH_ENCRYPTION_KEYS is empty: tokens cannot be stored encrypted.",
+                hint="Generate a key with `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'` and set BOTAUTH_ENCRYPTION_KEYS to it.",
+                id="botauth.E002",
+            )
+        )
+    else:
+        from botauth.encryption import multi_fernet
+
+        try:
+            multi_fernet()
+        except BotauthConfigurationError as err:
+            errors.append(Error(str(err), hint="Fix or remove that key.", id="botauth.E003"))
+    callback = conf.callback_url()
+    if callback and not callback.startswith(("http://", "https://")):
+        errors.append(
+            Error(
+                f"BOTAUTH_CALLBACK_URL {callback!r} is not an absolute http(s) URL.",
+                hint="Set it to the exact callback URL registered in the X developer portal.",
+                id="botauth.E004",
+            )
+        )
+    if getattr(settings, "SESSION_COOKIE_SAMESITE", "Lax") == "Strict":
+        errors.append(
+            Warning(
+                "SESSION_COOKIE_SAMESITE is 'Strict': the redirect back from X will arrive "
+                "without the session cookie and the link will fail.",
+                hint="Use 'Lax' (Django's default).",
+                id="botauth.W001",
+            )
+        )
+    return errors

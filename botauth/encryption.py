@@ -1,0 +1,57 @@
+"""Fernet encryption of stored tokens: the first key in BOTAUTH_ENCRYPTION_KEYS encrypts, all decrypt."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from botauth import conf
+from botauth.exceptions import BotauthConfigurationError, DecryptionError
+
+
+@lru_cache(maxsize=8)
+def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
+    fernets = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            fernets.append(Fernet(key.encode()))
+        except (ValueError, TypeError) as err:
+            raise BotauthConfigurationError(
+                f"Key {position} of BOTAUTH_ENCRYPTION_KEYS is not a Fernet key (32 url-safe "
+                "base64-encoded bytes). Generate one with Fernet.generate_key()."
+            ) from err
+    return MultiFernet(fernets)
+
+
+def multi_fernet() -> MultiFernet:
+    keys = tuple(conf.encryption_keys())
+    if not keys:
+        raise BotauthConfigurationError(
+            "Set BOTAUTH_ENCRYPTION_KEYS to one or more comma-separated Fernet keys; botauth "
+            "stores every token encrypted and will not store or read one without a key."
+        )
+    return _multi_fernet(keys)
+
+
+def encrypt(plaintext: str) -> str:
+    return multi_fernet().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(ciphertext: str) -> str:
+    try:
+        return multi_fernet().decrypt(ciphertext.encode()).decode()
+    except InvalidToken as err:
+        raise DecryptionError(
+            "A stored token cannot be decrypted with any key in BOTAUTH_ENCRYPTION_KEYS. If the "
+            "keys were rotated, put the old key back after the new one."
+        ) from err
+
+
+def reencrypt(ciphertext: str) -> str:
+    try:
+        return multi_fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken as err:
+        raise DecryptionError(
+            "A stored token cannot be decrypted with any key in BOTAUTH_ENCRYPTION_KEYS."
+        ) from err

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from botauth.exceptions import BotauthError
+from botauth.models import BotAccount
+
+FIELDS = ["twitter_oauth_token_secret", "twitter_access_token", "twitter_access_token_secret"]
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every stored token with the first key of BOTAUTH_ENCRYPTION_KEYS. Run it "
+        "after putting a new key first; then the old keys can be removed."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        done = 0
+        last_pk = 0
+        try:
+            while True:
+                with transaction.atomic():
+                    chunk = list(
+                        BotAccount.objects.select_for_update()
+                        .filter(pk__gt=last_pk)
+                        .order_by("pk")
+                        .only("pk", *FIELDS)[:500]
+                    )
+                    if not chunk:
+                        break
+                    # Reading decrypts with any key; saving encrypts with the first.
+                    BotAccount.objects.bulk_update(chunk, FIELDS)
+                done += len(chunk)
+                last_pk = chunk[-1].pk
+        except BotauthError as err:
+            raise CommandError(f"{err} {done} accounts were re-encrypted before this.") from err
+        self.stdout.write(f"Re-encrypted the tokens of {done} bot accounts with the newest key.")

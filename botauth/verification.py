@@ -1,0 +1,219 @@
+"""Token health: one GET /2/users/me per account, run concurrently, results written in batches."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from botauth import oauth
+from botauth.models import BotAccount
+from botauth.transport import XSession
+
+Result = BotAccount.Verification
+Status = BotAccount.Status
+
+CHECK_FIELDS = [
+    "pk",
+    "name",
+    "status",
+    "linked_at",
+    "twitter_username",
+    "twitter_access_token",
+    "twitter_access_token_secret",
+    "access_level",
+]
+WRITE_FIELDS = [
+    "status",
+    "twitter_username",
+    "access_level",
+    "last_verified_at",
+    "last_verification",
+    "last_verification_detail",
+    "rate_limit_reset_at",
+]
+STATUS_AFTER = {Result.VALID: Status.LINKED, Result.INVALID: Status.INVALID}
+STATUS_AFTER[Result.SUSPENDED] = Status.SUSPENDED
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    result: str
+    username: str
+    previous_username: str
+    access_level: str
+    detail: str
+    rate_limit_reset_at: datetime | None
+    checked_at: datetime
+
+    @property
+    def can_write(self) -> bool:
+        return "write" in self.access_level
+
+    def as_dict(self) -> dict[str, Any]:
+        reset = self.rate_limit_reset_at
+        return {
+            "name": self.name,
+            "status": self.result,
+            "username": self.username,
+            "previous_username": self.previous_username,
+            "access_level": self.access_level,
+            "can_write": self.can_write,
+            "detail": self.detail,
+            "rate_limit_reset_at": reset.isoformat() if reset else None,
+            "checked_at": self.checked_at.isoformat(),
+        }
+
+
+def _problem(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:120]
+    if isinstance(body, dict) and "errors" in body:
+        return "; ".join(str(e.get("message", e)) for e in body["errors"])[:200]
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("title") or body)[:200]
+    return str(body)[:200]
+
+
+def _classify(account: BotAccount, response: requests.Response) -> tuple[str, str, dict[str, Any]]:
+    extra: dict[str, Any] = {"access_level": response.headers.get("x-access-level", "")}
+    code = response.status_code
+    if code == 200:
+        data = response.json().get("data", {})
+        extra["username"] = data.get("username", account.twitter_username)
+        detail = ""
+        if extra["username"] != account.twitter_username:
+            detail = f"handle changed from @{account.twitter_username} to @{extra['username']}"
+        if extra["access_level"] and "write" not in extra["access_level"]:
+            detail = "; ".join(filter(None, [detail, "token cannot post (no write access)"]))
+        return Result.VALID, detail, extra
+    if code == 401:
+        return Result.INVALID, f"X rejected the token: {_problem(response)}", extra
+    if code == 403:
+        return Result.SUSPENDED, f"X refused access: {_problem(response)}", extra
+    if code == 429:
+        reset = response.headers.get("x-rate-limit-reset", "")
+        if reset.isdigit():
+            extra["rate_limit_reset_at"] = datetime.fromtimestamp(int(reset), tz=UTC)
+        return Result.RATE_LIMITED, "X rate limit reached; try after the reset time", extra
+    return Result.ERROR, f"X answered {code}: {_problem(response)}", extra
+
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    if not hasattr(_local, "session"):
+        _local.session = XSession()
+    session: requests.Session = _local.session
+    return session
+
+
+def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Outcome:
+    """Ask X who this token belongs to; retry timeouts and 5xx only, a few times."""
+    result, detail, extra = Result.ERROR, "", {}
+    for attempt in range(retries + 1):
+        try:
+            response = oauth.get_users_me(
+                _session(),
+                access_token=account.twitter_access_token,
+                access_token_secret=account.twitter_access_token_secret,
+            )
+        except requests.RequestException as err:
+            result, detail = Result.ERROR, f"X could not be reached: {type(err).__name__}"
+        else:
+            result, detail, extra = _classify(account, response)
+            if response.status_code < 500:
+                break
+        if attempt < retries:
+            time.sleep(backoff * (2**attempt) * (1 + random.random() / 2))  # noqa: S311
+    return Outcome(
+        name=account.name,
+        result=result,
+        username=extra.get("username", account.twitter_username),
+        previous_username=account.twitter_username,
+        access_level=extra.get("access_level", "") or account.access_level,
+        detail=detail,
+        rate_limit_reset_at=extra.get("rate_limit_reset_at"),
+        checked_at=timezone.now(),
+    )
+
+
+def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
+    with transaction.atomic():
+        current = dict(
+            BotAccount.objects.select_for_update()
+            .filter(pk__in=[account.pk for account, _ in batch])
+            .values_list("pk", "linked_at")
+        )
+        # An account unlinked or re-linked while it was being checked keeps its new state.
+        rows = [(a, o) for a, o in batch if a.pk in current and current[a.pk] == a.linked_at]
+        for account, outcome in rows:
+            account.status = STATUS_AFTER.get(outcome.result, account.status)
+            account.twitter_username = outcome.username
+            account.access_level = outcome.access_level
+            account.last_verified_at = outcome.checked_at
+            account.last_verification = outcome.result
+            account.last_verification_detail = outcome.detail[:255]
+            account.rate_limit_reset_at = outcome.rate_limit_reset_at
+        BotAccount.objects.bulk_update([a for a, _ in rows], WRITE_FIELDS)
+
+
+def _chunks(queryset: QuerySet[BotAccount], size: int) -> Iterator[BotAccount]:
+    last_pk = 0
+    while True:
+        chunk = list(queryset.filter(pk__gt=last_pk).order_by("pk").only(*CHECK_FIELDS)[:size])
+        yield from chunk
+        if len(chunk) < size:
+            return
+        last_pk = chunk[-1].pk
+
+
+def verify_accounts(
+    queryset: QuerySet[BotAccount],
+    *,
+    concurrency: int,
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+    chunk_size: int = 500,
+    batch_size: int = 200,
+    retries: int = 2,
+) -> Counter[str]:
+    """Check every account of the queryset; never holds more than a chunk in memory."""
+    counts: Counter[str] = Counter()
+    batch: list[tuple[BotAccount, Outcome]] = []
+    in_flight: dict[Future[Outcome], BotAccount] = {}
+    accounts = _chunks(queryset, chunk_size)
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        while True:
+            for account in accounts:
+                in_flight[pool.submit(check, account, retries=retries)] = account
+                if len(in_flight) >= concurrency * 2:
+                    break
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                account, outcome = in_flight.pop(future), future.result()
+                counts[outcome.result] += 1
+                batch.append((account, outcome))
+                on_outcome(outcome)
+            if len(batch) >= batch_size:
+                _apply(batch)
+                batch = []
+    if batch:
+        _apply(batch)
+    return counts
