@@ -16,8 +16,26 @@ from botauth.exceptions import BotauthConfigurationError
 from botauth.models import LINKED_STATUSES, BotAccount
 from botauth.verification import verify_accounts
 
-SECRET_FIELDS = ("twitter_oauth_token_secret", "twitter_access_token", "twitter_access_token_secret")
-BADGE_COLOURS = {
+SECRET_FIELDS = (
+    "twitter_oauth_token_secret",
+    "twitter_access_token",
+    "twitter_access_token_secret",
+)
+READONLY_FIELDS = (
+    "status",
+    "twitter_username",
+    "twitter_user_id",
+    "access_level",
+    "linked_by",
+    "linked_at",
+    "last_verified_at",
+    "last_verification",
+    "last_verification_detail",
+    "rate_limit_reset_at",
+    "link_started_by",
+    "link_started_at",
+)
+BADGE_COLOURS: dict[str, str] = {
     BotAccount.Status.LINKED: "#2e7d32",
     BotAccount.Status.PENDING: "#9e6a03",
     BotAccount.Status.INVALID: "#c62828",
@@ -34,26 +52,19 @@ def report(request: HttpRequest, counts: dict[str, int]) -> None:
 
 @admin.register(BotAccount)
 class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["name", "handle", "status_badge", "access_level", "linked_at", "last_verified_at"]
+    list_display = [
+        "name",
+        "handle",
+        "status_badge",
+        "access_level",
+        "linked_at",
+        "last_verified_at",
+    ]
     list_filter = ["status", "last_verification"]
     search_fields = ["name", "twitter_username"]
     actions = ["verify_selected"]
-    fields = [
-        "name",
-        "status",
-        "twitter_username",
-        "twitter_user_id",
-        "access_level",
-        "linked_by",
-        "linked_at",
-        "last_verified_at",
-        "last_verification",
-        "last_verification_detail",
-        "rate_limit_reset_at",
-        "link_started_by",
-        "link_started_at",
-    ]
-    readonly_fields = fields[1:]
+    fields = ["name", *READONLY_FIELDS]
+    readonly_fields = READONLY_FIELDS
     change_form_template = "admin/botauth/botaccount/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BotAccount]:
@@ -131,4 +142,3 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             "opts": self.opts,
         }
         return TemplateResponse(request, "admin/botauth/botaccount/unlink_confirm.html", context)
-

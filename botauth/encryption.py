@@ -1,4 +1,4 @@
-"""Fernet encryption of stored tokens: the first key in BOTAUTH_ENCRYPTION_KEYS encrypts, all decrypt."""
+"""Fernet encryption of stored tokens: the first key in BOTAUTH_ENCRYPTION_KEYS encrypts."""
 
 from __future__ import annotations
 

@@ -74,7 +74,7 @@ def clear_pending(account: BotAccount) -> None:
 
 
 def find_pending(*, oauth_token: str, user: Any) -> BotAccount:
-    """The account whose pending flow this user started with this token, compared in constant time."""
+    """The account whose pending flow this user started with this token (constant-time match)."""
     if user is None or user.pk is None:
         raise FlowNotFoundError(NOT_FOUND)
     candidates = BotAccount.objects.filter(link_started_by=user.pk).exclude(twitter_oauth_token="")
@@ -145,9 +145,7 @@ def complete_link(*, account_pk: int, oauth_token: str, verifier: str, user: Any
 
 
 def _identity_conflict(account: BotAccount, grant: oauth.AccessGrant) -> str | None:
-    other = (
-        BotAccount.objects.filter(twitter_user_id=grant.user_id).exclude(pk=account.pk).first()
-    )
+    other = BotAccount.objects.filter(twitter_user_id=grant.user_id).exclude(pk=account.pk).first()
     if other is not None:
         return (
             f"X account @{grant.screen_name} is already linked to bot account “{other.name}”. "

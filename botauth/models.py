@@ -61,9 +61,7 @@ class BotAccount(models.Model):
     linked_at = models.DateTimeField(null=True, blank=True)
 
     last_verified_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    last_verification = models.CharField(
-        max_length=16, choices=Verification.choices, blank=True
-    )
+    last_verification = models.CharField(max_length=16, choices=Verification.choices, blank=True)
     last_verification_detail = models.CharField(max_length=255, blank=True)
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
 
@@ -86,7 +84,7 @@ class BotAccount(models.Model):
         return f"{self.name} (@{self.twitter_username})" if self.twitter_username else self.name
 
     def __repr__(self) -> str:
-        return f"<BotAccount pk={self.pk} name={self.name!r} status={self.status!r}>"
+        return f"<BotAccount pk={self.pk} name={self.name!r} status={str(self.status)!r}>"
 
     @property
     def is_linked(self) -> bool:

@@ -28,7 +28,7 @@ def route(url: str) -> str:
 class RoutedMixin:
     default_timeout: float | None = None
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout or conf.request_timeout()
         return super().request(method, route(url), *args, **kwargs)  # type: ignore[misc]

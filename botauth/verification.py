@@ -43,8 +43,11 @@ WRITE_FIELDS = [
     "last_verification_detail",
     "rate_limit_reset_at",
 ]
-STATUS_AFTER = {Result.VALID: Status.LINKED, Result.INVALID: Status.INVALID}
-STATUS_AFTER[Result.SUSPENDED] = Status.SUSPENDED
+STATUS_AFTER: dict[str, str] = {
+    Result.VALID: Status.LINKED,
+    Result.INVALID: Status.INVALID,
+    Result.SUSPENDED: Status.SUSPENDED,
+}
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,8 @@ def _session() -> requests.Session:
 
 def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Outcome:
     """Ask X who this token belongs to; retry timeouts and 5xx only, a few times."""
-    result, detail, extra = Result.ERROR, "", {}
+    result, detail = str(Result.ERROR), ""
+    extra: dict[str, Any] = {}
     for attempt in range(retries + 1):
         try:
             response = oauth.get_users_me(

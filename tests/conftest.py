@@ -40,8 +40,9 @@ def account(db: Any) -> BotAccount:
     return BotAccount.objects.create(name="newsbot")
 
 
-def make_linked(name: str = "linkedbot", *, user_id: str = xmock.USER_ID,
-                username: str = xmock.SCREEN_NAME) -> BotAccount:
+def make_linked(
+    name: str = "linkedbot", *, user_id: str = xmock.USER_ID, username: str = xmock.SCREEN_NAME
+) -> BotAccount:
     return BotAccount.objects.create(
         name=name,
         status=BotAccount.Status.LINKED,

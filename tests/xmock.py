@@ -20,7 +20,12 @@ ACCESS_TOKEN = f"{USER_ID}-LfkdKVsHBUn3JuN5zzyUsLlrGbkFVE9J9ZnPCpNq"
 ACCESS_SECRET = "9z6157pUbOBqtbm0A0q4r29Y2EYzIHlUwbF4Cl9c"
 SCREEN_NAME = "twitterapi"
 
-UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+UNAUTHORIZED = {
+    "title": "Unauthorized",
+    "type": "about:blank",
+    "status": 401,
+    "detail": "Unauthorized",
+}
 
 
 def request_token(
@@ -41,7 +46,10 @@ def access_token(
     secret: str = ACCESS_SECRET,
 ) -> None:
     token = token or f"{user_id}-LfkdKVsHBUn3JuN5zzyUsLlrGbkFVE9J9ZnPCpNq"
-    body = f"oauth_token={token}&oauth_token_secret={secret}&user_id={user_id}&screen_name={screen_name}"
+    body = (
+        f"oauth_token={token}&oauth_token_secret={secret}"
+        f"&user_id={user_id}&screen_name={screen_name}"
+    )
     rsps.post(ACCESS_TOKEN_URL, body=body, content_type="application/x-www-form-urlencoded")
 
 
@@ -79,12 +87,35 @@ def users_me_error(rsps: responses.RequestsMock, status: int, *, reset: int = 16
             "status": 403,
             "detail": "Your account is suspended and is not permitted to access this feature.",
         },
-        429: {"title": "Too Many Requests", "type": "about:blank", "status": 429,
-              "detail": "Too Many Requests"},
+        429: {
+            "title": "Too Many Requests",
+            "type": "about:blank",
+            "status": 429,
+            "detail": "Too Many Requests",
+        },
     }
-    body = bodies.get(status, {"title": "Service Unavailable", "status": status,
-                               "type": "about:blank", "detail": "Service Unavailable"})
-    headers = {"x-rate-limit-limit": "75", "x-rate-limit-remaining": "0",
-               "x-rate-limit-reset": str(reset)} if status == 429 else {}
-    rsps.get(USERS_ME_URL, body=json.dumps(body), status=status, headers=headers,
-             content_type="application/problem+json")
+    body = bodies.get(
+        status,
+        {
+            "title": "Service Unavailable",
+            "status": status,
+            "type": "about:blank",
+            "detail": "Service Unavailable",
+        },
+    )
+    headers = (
+        {
+            "x-rate-limit-limit": "75",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(reset),
+        }
+        if status == 429
+        else {}
+    )
+    rsps.get(
+        USERS_ME_URL,
+        body=json.dumps(body),
+        status=status,
+        headers=headers,
+        content_type="application/problem+json",
+    )

@@ -29,9 +29,10 @@ class Command(BaseCommand):
         if create:
             account, created = BotAccount.objects.get_or_create(name=name)
         else:
-            account = BotAccount.objects.filter(name=name).first()
-            if account is None:
+            found = BotAccount.objects.filter(name=name).first()
+            if found is None:
                 raise CommandError(f"No bot account named {name!r}; add --create to create it.")
+            account = found
         try:
             url = flows.start_link(account=account, user=None, callback="oob")
             self.stdout.write(f"Open this URL, sign in to X as the bot and approve:\n\n  {url}\n")

@@ -24,7 +24,9 @@ def select_accounts(*, names: list[str], stale_after: timedelta | None) -> Query
         found = dict(BotAccount.objects.filter(name__in=names).values_list("name", "status"))
         unknown = [n for n in names if n not in found]
         if unknown:
-            raise CommandError(f"No bot account named {', '.join(map(repr, unknown))}.", returncode=2)
+            raise CommandError(
+                f"No bot account named {', '.join(map(repr, unknown))}.", returncode=2
+            )
         unlinked = [n for n in names if found[n] not in LINKED_STATUSES]
         if unlinked:
             raise CommandError(
@@ -33,7 +35,9 @@ def select_accounts(*, names: list[str], stale_after: timedelta | None) -> Query
         queryset = queryset.filter(name__in=names)
     if stale_after is not None:
         cutoff = timezone.now() - stale_after
-        queryset = queryset.filter(Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff))
+        queryset = queryset.filter(
+            Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff)
+        )
     return queryset
 
 
@@ -45,7 +49,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("names", nargs="*", metavar="NAME", help="Default: every linked account.")
+        parser.add_argument(
+            "names", nargs="*", metavar="NAME", help="Default: every linked account."
+        )
         parser.add_argument("--json", action="store_true", dest="as_json", help="JSON array out.")
         parser.add_argument(
             "--concurrency", type=positive_int, default=None, help="Requests in flight (16)."
@@ -120,4 +126,3 @@ class Command(BaseCommand):
         bar = "#" * (30 * done // total)
         detail = "  ".join(f"{r} {n}" for r, n in sorted(counts.items()))
         return f"[{bar:<30}] {done}/{total}  {detail}"
-

@@ -1,0 +1,30 @@
+"""A link stays at the protocol's minimum: two calls to X, a bounded number of queries."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from botauth.models import BotAccount
+from tests import xmock
+
+
+def test_a_web_link_makes_two_calls_to_x_and_few_queries(staff_client, account, x):
+    xmock.request_token(x)
+    xmock.access_token(x)
+    with CaptureQueriesContext(connection) as start_queries:
+        start = staff_client.post(reverse("botauth:authenticate_twitter", args=[account.pk]))
+    with CaptureQueriesContext(connection) as callback_queries:
+        callback = staff_client.get(
+            reverse("botauth:authenticate_twitter_callback"),
+            {"oauth_token": xmock.REQUEST_TOKEN, "oauth_verifier": xmock.VERIFIER},
+        )
+    assert (start.status_code, callback.status_code) == (302, 302)
+    assert [c.request.url for c in x.calls] == [xmock.REQUEST_TOKEN_URL, xmock.ACCESS_TOKEN_URL]
+    # session + user, account, update (+ session save); callback adds lock, identity check.
+    assert len(start_queries) <= 6, [q["sql"] for q in start_queries.captured_queries]
+    assert len(callback_queries) <= 11, [q["sql"] for q in callback_queries.captured_queries]
+    account.refresh_from_db()
+    assert account.status == BotAccount.Status.LINKED
+    assert account.twitter_username == xmock.SCREEN_NAME
