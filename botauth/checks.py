@@ -49,7 +49,8 @@ def check_settings(**kwargs: Any) -> list[CheckMessage]:
                 id="botauth.E004",
             )
         )
-    if getattr(settings, "SESSION_COOKIE_SAMESITE", "Lax") == "Strict":
+    # Django and browsers accept SameSite in any case.
+    if str(getattr(settings, "SESSION_COOKIE_SAMESITE", "Lax")).lower() == "strict":
         errors.append(
             Warning(
                 "SESSION_COOKIE_SAMESITE is 'Strict': the redirect back from X will arrive "

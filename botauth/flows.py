@@ -79,12 +79,12 @@ def find_pending(*, oauth_token: str, user: Any) -> BotAccount:
         raise FlowNotFoundError(NOT_FOUND)
     candidates = BotAccount.objects.filter(link_started_by=user.pk).exclude(twitter_oauth_token="")
     match = None
-    for pk, token in candidates.values_list("pk", "twitter_oauth_token"):
-        if hmac.compare_digest(token.encode(), oauth_token.encode()):
-            match = pk
+    for candidate in candidates:
+        if hmac.compare_digest(candidate.twitter_oauth_token.encode(), oauth_token.encode()):
+            match = candidate
     if match is None:
         raise FlowNotFoundError(NOT_FOUND)
-    return BotAccount.objects.get(pk=match)
+    return match
 
 
 def cancel_link(*, denied_token: str, user: Any) -> BotAccount:
@@ -99,46 +99,48 @@ class Linked:
     username: str
 
 
-def complete_link(*, account_pk: int, oauth_token: str, verifier: str, user: Any) -> Linked:
+def complete_link(*, account: BotAccount, oauth_token: str, verifier: str, user: Any) -> Linked:
     """Exchange the verifier once and store the access pair and X identity.
 
-    The row is locked, so a callback delivered twice exchanges once. X failing changes nothing;
-    an identity conflict clears the (now used) pending flow and keeps the stored pair.
+    The flow is claimed with a compare-and-set on the row before X is called, so a callback
+    delivered twice exchanges once, and no database lock is held while X answers (on SQLite
+    that lock would block a sandbox served by the same database). X failing puts the flow back
+    for a retry; an identity conflict clears the (now used) flow and keeps the stored pair.
     """
-    conflict: str | None = None
-    with transaction.atomic():
-        account = BotAccount.objects.select_for_update().get(pk=account_pk)
-        started_by = user.pk if user is not None else None
-        if account.link_started_by_id != started_by or not hmac.compare_digest(
-            account.twitter_oauth_token.encode(), oauth_token.encode()
-        ):
-            raise FlowNotFoundError(NOT_FOUND)
-        started = account.link_started_at
-        if started is None or timezone.now() - started > conf.pending_ttl():
-            clear_pending(account)
-            conflict = "expired"
-        else:
-            request_token = oauth.RequestToken(
-                token=account.twitter_oauth_token, secret=account.twitter_oauth_token_secret
-            )
-            grant = oauth.fetch_access_token(request_token=request_token, verifier=verifier)
-            conflict = _identity_conflict(account, grant)
-            if conflict:
-                clear_pending(account)
-            else:
-                try:
-                    with transaction.atomic():
-                        _store_grant(account, grant, user)
-                except IntegrityError:
-                    conflict = _identity_conflict(account, grant) or (
-                        f"X account @{grant.screen_name} was linked elsewhere at the same "
-                        "moment; nothing was changed."
-                    )
-                    clear_pending(account)
-    if conflict == "expired":
+    started_by = user.pk if user is not None else None
+    if account.link_started_by_id != started_by or not hmac.compare_digest(
+        account.twitter_oauth_token.encode(), oauth_token.encode()
+    ):
+        raise FlowNotFoundError(NOT_FOUND)
+    started = account.link_started_at
+    if started is None or timezone.now() - started > conf.pending_ttl():
+        clear_pending(account)
         raise FlowExpiredError(
             "This authorization expired before X sent you back. Start again with “Link with X”."
         )
+    request_token = oauth.RequestToken(token=oauth_token, secret=account.twitter_oauth_token_secret)
+    pending = BotAccount.objects.filter(pk=account.pk, link_started_at=started)
+    if not pending.filter(twitter_oauth_token=oauth_token).update(twitter_oauth_token=""):
+        raise FlowNotFoundError(NOT_FOUND)
+    try:
+        grant = oauth.fetch_access_token(request_token=request_token, verifier=verifier)
+    except XError:
+        pending.filter(twitter_oauth_token="").update(twitter_oauth_token=oauth_token)
+        raise
+    with transaction.atomic():
+        account = BotAccount.objects.select_for_update().get(pk=account.pk)
+        conflict = _identity_conflict(account, grant)
+        if not conflict:
+            try:
+                with transaction.atomic():
+                    _store_grant(account, grant, user)
+            except IntegrityError:
+                conflict = _identity_conflict(account, grant) or (
+                    f"X account @{grant.screen_name} was linked elsewhere at the same "
+                    "moment; nothing was changed."
+                )
+        if conflict:
+            clear_pending(account)
     if conflict:
         raise IdentityConflictError(conflict)
     return Linked(account=account, username=account.twitter_username)

@@ -72,7 +72,7 @@ def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
             return redirect(change_url(account))
         account = flows.find_pending(oauth_token=params.oauth_token, user=request.user)
         linked = flows.complete_link(
-            account_pk=account.pk,
+            account=account,
             oauth_token=params.oauth_token,
             verifier=params.oauth_verifier,
             user=request.user,

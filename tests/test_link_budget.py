@@ -22,7 +22,8 @@ def test_a_web_link_makes_two_calls_to_x_and_few_queries(staff_client, account, 
         )
     assert (start.status_code, callback.status_code) == (302, 302)
     assert [c.request.url for c in x.calls] == [xmock.REQUEST_TOKEN_URL, xmock.ACCESS_TOKEN_URL]
-    # session + user, account, update (+ session save); callback adds lock, identity check.
+    # Start: session, user, account, update. Callback: session, user, pending flows, claim,
+    # lock, identity check, store (plus savepoints and the session's message).
     assert len(start_queries) <= 6, [q["sql"] for q in start_queries.captured_queries]
     assert len(callback_queries) <= 11, [q["sql"] for q in callback_queries.captured_queries]
     account.refresh_from_db()

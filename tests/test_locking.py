@@ -49,7 +49,7 @@ def test_a_callback_delivered_twice_at_once_exchanges_once(transactional_db, sta
         try:
             barrier.wait()
             flows.complete_link(
-                account_pk=account.pk,
+                account=BotAccount.objects.get(pk=account.pk),
                 oauth_token=xmock.REQUEST_TOKEN,
                 verifier=xmock.VERIFIER,
                 user=staff,

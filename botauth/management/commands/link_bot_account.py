@@ -42,7 +42,7 @@ class Command(BaseCommand):
             if not TOKEN_RE.fullmatch(pin):
                 raise LinkError("That is not a PIN from X (letters and digits only).")
             linked = flows.complete_link(
-                account_pk=account.pk,
+                account=account,
                 oauth_token=account.twitter_oauth_token,
                 verifier=pin,
                 user=None,
