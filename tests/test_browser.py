@@ -1,0 +1,103 @@
+"""The whole link flow in headless Chromium: the admin, the sandbox's consent page, back."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from botauth.models import BotAccount
+from sandbox.models import SandboxApp
+from tests.browser import browser, page, screenshot  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(live_server, settings, transactional_db):
+    settings.BOTAUTH_X_API_URL = f"{live_server.url}/sandbox"
+    settings.TWITTER_CONSUMER_API_KEY = "e2e-consumer-key"
+    settings.TWITTER_CONSUMER_API_KEY_SECRET = "e2e-consumer-secret"
+    SandboxApp.objects.create(
+        name="botauth e2e", key="e2e-consumer-key", secret="e2e-consumer-secret"
+    )
+    User.objects.create_superuser("admin", password="e2e-password")
+    return live_server.url
+
+
+def log_in(page, site: str) -> None:
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "e2e-password")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")
+
+
+def add_account(page, site: str, name: str) -> BotAccount:
+    page.goto(f"{site}/admin/botauth/botaccount/add/")
+    page.fill("#id_name", name)
+    page.click("input[name=_continue]")
+    page.wait_for_selector("#botauth-link")
+    return BotAccount.objects.get(name=name)
+
+
+def test_link_a_bot_then_verify_it_and_post_as_it(page, site):
+    log_in(page, site)
+    account = add_account(page, site, "e2ebot")
+    page.click("#botauth-link")
+    page.wait_for_selector("#authorize")
+    assert "SANDBOX" in page.content()
+    page.fill("input[name=username]", "e2e_bot")
+    screenshot(page, "1-sandbox-consent")
+    page.click("#authorize")
+    page.wait_for_selector(".messagelist")
+    screenshot(page, "2-linked")
+    assert "Linked @e2e_bot" in page.inner_text(".messagelist")
+    assert page.inner_text("#botauth-link") == "RE-LINK WITH X"
+
+    account.refresh_from_db()
+    assert account.status == BotAccount.Status.LINKED
+    assert account.twitter_username == "e2e_bot"
+    assert account.twitter_access_token.startswith(f"{account.twitter_user_id}-")
+    assert account.twitter_oauth_token == ""
+    assert account.twitter_access_token_secret not in page.content()
+
+    out = StringIO()
+    call_command("verify_bot_tokens", "e2ebot", stdout=out)
+    assert "valid" in out.getvalue()
+    assert account.get_tweepy_client().get_me(user_auth=True).data.username == "e2e_bot"
+    account.refresh_from_db()
+    assert account.last_verification == BotAccount.Verification.VALID
+    assert account.access_level == "read-write"
+
+
+def test_cancel_on_the_sandbox_says_so_and_links_nothing(page, site):
+    log_in(page, site)
+    account = add_account(page, site, "e2edenied")
+    page.click("#botauth-link")
+    page.wait_for_selector("#cancel")
+    page.click("#cancel")
+    page.wait_for_selector(".messagelist")
+    screenshot(page, "3-cancelled")
+    assert "Authorization was cancelled on X" in page.inner_text(".messagelist")
+    account.refresh_from_db()
+    assert account.status == BotAccount.Status.UNLINKED
+    assert account.twitter_oauth_token == ""
+    assert account.twitter_access_token == ""
+
+
+def test_a_bad_signature_is_a_clear_error_in_the_admin(page, site, settings):
+    log_in(page, site)
+    account = add_account(page, site, "e2ebadsig")
+    settings.TWITTER_CONSUMER_API_KEY_SECRET = "not-the-sandbox-secret"
+    page.click("#botauth-link")
+    page.wait_for_selector(".messagelist")
+    screenshot(page, "4-bad-signature")
+    message = page.inner_text(".messagelist")
+    assert "Could not start linking “e2ebadsig” with X: X refused the request (401)" in message
+    assert page.url.endswith(f"/admin/botauth/botaccount/{account.pk}/change/")
+    account.refresh_from_db()
+    assert account.status == BotAccount.Status.UNLINKED
+    assert account.twitter_oauth_token == ""
