@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import logging
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+# At DEBUG oauthlib logs signature base strings, which carry tokens.
+QUIET_LOGGERS = ("oauthlib",)
+
+
+class SandboxConfig(AppConfig):
+    name = "sandbox"
+    verbose_name = "X sandbox"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        from sandbox.provisioning import provision_after_migrate
+
+        admin.site.site_header = "botauth admin — SANDBOX"
+        post_migrate.connect(provision_after_migrate, sender=self)
+        for name in QUIET_LOGGERS:
+            logger = logging.getLogger(name)
+            if logger.level < logging.INFO:
+                logger.setLevel(logging.INFO)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.apps import apps
+
+from sandbox.keys import derive_consumer
+from sandbox.models import RequestToken, SandboxApp
+from sandbox.provisioning import APP_NAME, ensure_consumer, provision_after_migrate
+from tests.sandbox.signing import CALLBACK, signed_post
+
+KEY, SECRET = derive_consumer("provisioning-test-secret-key")
+
+
+def provision(settings):
+    settings.SANDBOX_PROVISION_CONSUMER = True
+    settings.TWITTER_CONSUMER_API_KEY = KEY
+    settings.TWITTER_CONSUMER_API_KEY_SECRET = SECRET
+
+
+def test_post_migrate_creates_the_derived_consumer(db, settings):
+    provision(settings)
+
+    provision_after_migrate(apps.get_app_config("sandbox"), using="default")
+
+    app = SandboxApp.objects.get(key=KEY)
+    assert (app.secret, app.name) == (SECRET, APP_NAME)
+
+
+def test_provisioning_updates_a_changed_secret(db, settings):
+    SandboxApp.objects.create(name="old", key=KEY, secret="stale-secret")
+    provision(settings)
+
+    ensure_consumer()
+
+    app = SandboxApp.objects.get(key=KEY)
+    assert (app.secret, app.name) == (SECRET, APP_NAME)
+
+
+def test_nothing_is_provisioned_unless_asked(db, settings):
+    settings.SANDBOX_PROVISION_CONSUMER = False
+
+    assert ensure_consumer() is None
+    assert not SandboxApp.objects.exists()
+
+
+def test_derived_consumer_is_provisioned_when_first_seen(client, db, settings):
+    provision(settings)
+
+    response = signed_post(client, "oauth/request_token", callback=CALLBACK, key=KEY, secret=SECRET)
+
+    assert response.status_code == 200
+    assert RequestToken.objects.get().app == SandboxApp.objects.get(key=KEY, name=APP_NAME)
+
+
+def test_other_keys_are_not_provisioned(client, db, settings):
+    provision(settings)
+
+    response = signed_post(
+        client, "oauth/request_token", callback=CALLBACK, key="someone-elses-key", secret=SECRET
+    )
+
+    assert response.status_code == 401
+    assert not SandboxApp.objects.exists()
