@@ -21,7 +21,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy .
+	$(BIN)/mypy botauth sandbox project bench
 
 bench: setup
 	$(BIN)/python -m bench all

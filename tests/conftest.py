@@ -11,6 +11,8 @@ from django.test import Client
 from botauth.models import BotAccount
 from tests import xmock
 
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture
 def x() -> Iterator[responses.RequestsMock]:

@@ -12,8 +12,8 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789abcdefghijk
 os.environ["DEBUG"] = "true"
 os.environ["BOTAUTH_SANDBOX"] = "false"
 
-from project.settings import *  # noqa: E402, F403
-from project.settings import INSTALLED_APPS  # noqa: E402
+from project.settings import *  # noqa: F403
+from project.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
 TWITTER_CONSUMER_API_KEY = "test-consumer-key"

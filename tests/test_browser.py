@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from botauth.models import BotAccount
 from sandbox.models import SandboxApp
-from tests.browser import browser, page, screenshot  # noqa: F401
+from tests.browser import screenshot
 
 pytestmark = pytest.mark.browser
 
