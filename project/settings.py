@@ -22,7 +22,13 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-BOTAUTH_SANDBOX = env.bool("BOTAUTH_SANDBOX", default=False)
+TWITTER_CONSUMER_API_KEY = env.str("TWITTER_CONSUMER_API_KEY", default="")
+TWITTER_CONSUMER_API_KEY_SECRET = env.str("TWITTER_CONSUMER_API_KEY_SECRET", default="")
+# "auto" (what `make run` writes): the sandbox of X while developing without X keys.
+if env.str("BOTAUTH_SANDBOX", default="false").strip().lower() == "auto":
+    BOTAUTH_SANDBOX = DEBUG and not TWITTER_CONSUMER_API_KEY
+else:
+    BOTAUTH_SANDBOX = env.bool("BOTAUTH_SANDBOX", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -101,9 +107,7 @@ if not DEBUG:
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# botauth
-TWITTER_CONSUMER_API_KEY = env.str("TWITTER_CONSUMER_API_KEY", default="")
-TWITTER_CONSUMER_API_KEY_SECRET = env.str("TWITTER_CONSUMER_API_KEY_SECRET", default="")
+# botauth (the consumer pair is read above)
 TWITTER_API_BEARER_TOKEN = env.str("TWITTER_API_BEARER_TOKEN", default="")
 BOTAUTH_ENCRYPTION_KEYS = env.list("BOTAUTH_ENCRYPTION_KEYS", default=[])
 BOTAUTH_CALLBACK_URL = env.str("BOTAUTH_CALLBACK_URL", default="")

@@ -93,3 +93,25 @@ def test_missing_secret_key_refuses_to_start():
     result = run_settings(DEBUG="true", SECRET_KEY="")
     assert result.returncode == 1
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_auto_sandbox_is_on_while_developing_without_x_keys():
+    result = run_settings(DEBUG="true", BOTAUTH_ENCRYPTION_KEYS=KEY, BOTAUTH_SANDBOX="auto")
+    assert json.loads(result.stdout)["sandbox_app"] is True
+
+
+def test_auto_sandbox_is_off_with_x_keys():
+    result = run_settings(
+        DEBUG="true",
+        BOTAUTH_ENCRYPTION_KEYS=KEY,
+        BOTAUTH_SANDBOX="auto",
+        TWITTER_CONSUMER_API_KEY="real-key",
+        TWITTER_CONSUMER_API_KEY_SECRET="real-secret",
+    )
+    seen = json.loads(result.stdout)
+    assert (seen["sandbox_app"], seen["x_api_url"]) == (False, "https://api.twitter.com")
+
+
+def test_auto_sandbox_is_off_in_production():
+    result = run_settings(DEBUG="false", BOTAUTH_ENCRYPTION_KEYS=KEY, BOTAUTH_SANDBOX="auto")
+    assert json.loads(result.stdout)["sandbox_app"] is False
