@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html
@@ -42,6 +43,8 @@ BADGE_COLOURS: dict[str, str] = {
     BotAccount.Status.SUSPENDED: "#6a1b9a",
     BotAccount.Status.UNLINKED: "#616161",
 }
+# The changelist shows handles as @name, so people search for them that way.
+HANDLE_AT = re.compile(r"(^|\s)@")
 
 
 def report(request: HttpRequest, counts: dict[str, int]) -> None:
@@ -70,6 +73,11 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_queryset(self, request: HttpRequest) -> QuerySet[BotAccount]:
         # Deferred secrets are never decrypted for a page, and save() leaves them alone.
         return super().get_queryset(request).defer(*SECRET_FIELDS)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[BotAccount], search_term: str
+    ) -> tuple[QuerySet[BotAccount], bool]:
+        return super().get_search_results(request, queryset, HANDLE_AT.sub(r"\1", search_term))
 
     @admin.display(description="X handle", ordering="twitter_username")
     def handle(self, obj: BotAccount) -> str:
@@ -107,7 +115,10 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return extra + super().get_urls()
 
     def _account(self, request: HttpRequest, object_id: str) -> BotAccount:
-        account = get_object_or_404(self.get_queryset(request), pk=object_id)
+        # get_object() turns a malformed id into None (a 404) instead of a ValueError (a 500).
+        account: BotAccount | None = self.get_object(request, object_id)
+        if account is None:
+            raise Http404(f"No bot account with id {object_id!r}.")
         if not self.has_change_permission(request, account):
             raise PermissionDenied
         return account
@@ -128,11 +139,14 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             result = flows.unlink(account=BotAccount.objects.get(pk=account.pk))
             if result.revoked:
                 messages.success(request, f"Unlinked “{account.name}”; X revoked its token.")
+            elif not result.had_token:
+                messages.success(request, f"Unlinked “{account.name}”; it had no X token.")
             else:
                 messages.warning(
                     request,
-                    f"Unlinked “{account.name}”, but the token was not revoked at X "
-                    f"({result.reason}). Revoke the app in the bot's X settings.",
+                    f"Unlinked “{account.name}” and forgot its token, but X did not confirm the "
+                    f"revocation ({result.reason}). Revoke the app in the bot's X settings "
+                    "(Security and account access > Apps and sessions).",
                 )
             return redirect("admin:botauth_botaccount_change", account.pk)
         context: dict[str, Any] = {

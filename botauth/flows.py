@@ -15,6 +15,8 @@ from botauth.exceptions import (
     FlowNotFoundError,
     IdentityConflictError,
     XError,
+    XRejectedError,
+    XUnavailableError,
 )
 from botauth.models import BotAccount
 
@@ -179,21 +181,24 @@ def _store_grant(account: BotAccount, grant: oauth.AccessGrant, user: Any) -> No
 
 @dataclass(frozen=True)
 class Unlinked:
-    revoked: bool
+    had_token: bool
+    revoked: bool = False
     reason: str = ""
 
 
 def unlink(*, account: BotAccount) -> Unlinked:
     """Revoke the access pair at X when possible, then forget it and the X identity."""
-    result = Unlinked(revoked=False, reason="no access token was stored")
+    result = Unlinked(had_token=False)
     if account.is_linked and account.twitter_access_token:
         try:
             oauth.invalidate_token(
                 access_token=account.twitter_access_token,
                 access_token_secret=account.twitter_access_token_secret,
             )
-            result = Unlinked(revoked=True)
-        except XError as err:
-            result = Unlinked(revoked=False, reason=str(err))
+            result = Unlinked(had_token=True, revoked=True)
+        except XUnavailableError:
+            result = Unlinked(had_token=True, reason="X did not answer")
+        except XRejectedError as err:
+            result = Unlinked(had_token=True, reason=f"X refused: {err.status or 'no status'}")
     _update(account, status=BotAccount.Status.UNLINKED, **ACCESS_CLEARED, **PENDING_CLEARED)
     return result

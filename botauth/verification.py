@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from botauth import oauth
-from botauth.models import BotAccount
+from botauth.models import LINKED_STATUSES, BotAccount
 from botauth.transport import XSession
 
 Result = BotAccount.Verification
@@ -96,7 +96,10 @@ def _classify(account: BotAccount, response: requests.Response) -> tuple[str, st
     extra: dict[str, Any] = {"access_level": response.headers.get("x-access-level", "")}
     code = response.status_code
     if code == 200:
-        data = response.json().get("data", {})
+        try:
+            data = response.json()["data"]
+        except (ValueError, KeyError, TypeError):
+            return Result.ERROR, "X answered 200 without user data", extra
         extra["username"] = data.get("username", account.twitter_username)
         detail = ""
         if extra["username"] != account.twitter_username:
@@ -162,9 +165,11 @@ def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
         current = dict(
             BotAccount.objects.select_for_update()
             .filter(pk__in=[account.pk for account, _ in batch])
+            .filter(status__in=LINKED_STATUSES)
             .values_list("pk", "linked_at")
         )
         # An account unlinked or re-linked while it was being checked keeps its new state.
+        # Status is checked too: linked_at is null on accounts linked without the flow.
         rows = [(a, o) for a, o in batch if a.pk in current and current[a.pk] == a.linked_at]
         for account, outcome in rows:
             account.status = STATUS_AFTER.get(outcome.result, account.status)
@@ -180,7 +185,10 @@ def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
 def _chunks(queryset: QuerySet[BotAccount], size: int) -> Iterator[BotAccount]:
     last_pk = 0
     while True:
-        chunk = list(queryset.filter(pk__gt=last_pk).order_by("pk").only(*CHECK_FIELDS)[:size])
+        # defer(None): only() keeps fields the caller deferred (the admin defers the tokens), and
+        # a deferred token would then be fetched by each worker thread on its own connection.
+        page = queryset.filter(pk__gt=last_pk).order_by("pk").defer(None).only(*CHECK_FIELDS)
+        chunk = list(page[:size])
         yield from chunk
         if len(chunk) < size:
             return

@@ -39,8 +39,10 @@ class Command(BaseCommand):
             self.stdout.write("PIN: ", ending="")
             self.stdout.flush()
             pin = stdin.readline().strip()
+            if not pin:
+                raise LinkError("No PIN was entered.")
             if not TOKEN_RE.fullmatch(pin):
-                raise LinkError("That is not a PIN from X (letters and digits only).")
+                raise LinkError("That is not a PIN from X (X's PINs are 7 digits).")
             linked = flows.complete_link(
                 account=account,
                 oauth_token=account.twitter_oauth_token,
@@ -50,6 +52,10 @@ class Command(BaseCommand):
         except (XError, LinkError, BotauthConfigurationError) as err:
             self.undo(account, created)
             raise CommandError(f"{err} {name!r} was not changed.") from err
+        except KeyboardInterrupt:
+            # Ctrl-C at the PIN prompt is how people give up; leave no pending flow behind.
+            self.undo(account, created)
+            raise
         self.stdout.write(self.style.SUCCESS(f"Linked {name} to @{linked.username}"))
 
     @staticmethod

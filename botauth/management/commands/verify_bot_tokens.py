@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from botauth import conf, encryption
 from botauth.durations import duration, positive_int
-from botauth.exceptions import BotauthConfigurationError
+from botauth.exceptions import BotauthConfigurationError, DecryptionError
 from botauth.models import LINKED_STATUSES, BotAccount
 from botauth.verification import Outcome, verify_accounts
 
@@ -106,13 +106,17 @@ class Command(BaseCommand):
                     self.stderr.write(self.progress(counts, total), ending="")
             first = False
 
-        verify_accounts(
-            queryset, concurrency=concurrency or conf.verify_concurrency(), on_outcome=show
-        )
-        if as_json:
-            self.stdout.write("[]" if first else "]")
-        elif progress:
-            self.stderr.write("\r\033[K", ending="")
+        try:
+            verify_accounts(
+                queryset, concurrency=concurrency or conf.verify_concurrency(), on_outcome=show
+            )
+        except DecryptionError as err:
+            raise CommandError(str(err), returncode=2) from err
+        finally:
+            if as_json:
+                self.stdout.write("[]" if first else "]")
+            elif progress:
+                self.stderr.write("\r\033[K", ending="")
         if first and not as_json:
             self.stdout.write("No linked bot accounts to verify.")
         bad = sum(n for result, n in counts.items() if result != BotAccount.Verification.VALID)

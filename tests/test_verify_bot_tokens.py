@@ -1,0 +1,558 @@
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from botauth import verification
+from botauth.flows import ACCESS_CLEARED
+from botauth.models import BotAccount
+from botauth.verification import verify_accounts
+from tests import xmock
+from tests.conftest import make_linked
+
+ACCESS_TOKEN = f"{xmock.USER_ID}-accesstokenlinkedbot"
+ACCESS_SECRET = "accesssecretlinkedbot"
+RESET_AT = datetime(2022, 1, 7, 8, 20, 56, tzinfo=UTC)  # xmock's x-rate-limit-reset 1641543656
+HEADER = f"{'NAME':<9}  {'STATUS':<12}  {'HANDLE':<16}  {'ACCESS':<25}  DETAIL"
+
+
+def run_command(*args: str, **options) -> tuple[str, str, int]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_bot_tokens", *args, stdout=out, stderr=err, **options)
+    except CommandError as exc:
+        err.write(f"{exc}\n")
+        return out.getvalue(), err.getvalue(), exc.returncode
+    except SystemExit as exc:
+        return out.getvalue(), err.getvalue(), int(exc.code or 0)
+    return out.getvalue(), err.getvalue(), 0
+
+
+def row(name: str, status: str, handle: str, access: str, detail: str = "") -> str:
+    return f"{name:<9}  {status:<12}  {handle:<16}  {access:<25}  {detail}".rstrip()
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch) -> list[float]:
+    slept: list[float] = []
+    monkeypatch.setattr(verification.time, "sleep", slept.append)
+    return slept
+
+
+def oauth_token_of(request) -> str:
+    header = request.headers["Authorization"]
+    header = header.decode() if isinstance(header, bytes) else header
+    return header.split('oauth_token="', 1)[1].split('"', 1)[0]
+
+
+def users_me_body(username: str, user_id: str = xmock.USER_ID) -> str:
+    return json.dumps({"data": {"id": user_id, "name": "A bot", "username": username}})
+
+
+# One account, each answer of X
+
+
+def test_valid_token_is_recorded(linked, x):
+    xmock.users_me(x, access_level="read-write-directmessages")
+    out, err, code = run_command("linkedbot")
+    assert code == 0
+    assert err == ""
+    assert out.splitlines() == [
+        HEADER,
+        row("linkedbot", "valid", "@twitterapi", "read-write-directmessages"),
+    ]
+    assert len(x.calls) == 1
+    assert f'oauth_token="{ACCESS_TOKEN}"' in x.calls[0].request.headers["Authorization"].decode()
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.last_verification == BotAccount.Verification.VALID
+    assert timezone.now() - linked.last_verified_at < timedelta(minutes=1)
+    assert linked.access_level == "read-write-directmessages"
+    assert linked.last_verification_detail == ""
+    assert linked.rate_limit_reset_at is None
+
+
+def test_changed_handle_is_stored_and_reported(linked, x):
+    xmock.users_me(x, username="twitterdev")
+    out, err, code = run_command("linkedbot")
+    assert code == 0
+    assert out.splitlines()[1] == row(
+        "linkedbot",
+        "valid",
+        "@twitterdev",
+        "read-write",
+        "handle changed from @twitterapi to @twitterdev",
+    )
+    linked.refresh_from_db()
+    assert linked.twitter_username == "twitterdev"
+    assert linked.last_verification_detail == "handle changed from @twitterapi to @twitterdev"
+
+
+def test_read_only_token_is_flagged(linked, x):
+    xmock.users_me(x, access_level="read")
+    out, err, code = run_command("linkedbot")
+    assert code == 0
+    assert out.splitlines()[1] == row(
+        "linkedbot", "valid", "@twitterapi", "read", "token cannot post (no write access)"
+    )
+    linked.refresh_from_db()
+    assert linked.access_level == "read"
+    assert linked.can_write is False
+    assert linked.last_verification_detail == "token cannot post (no write access)"
+
+
+def test_rejected_token_is_marked_invalid_without_retry(linked, x):
+    xmock.users_me_error(x, 401)
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    assert out.splitlines()[1] == row(
+        "linkedbot", "invalid", "@twitterapi", "-", "X rejected the token: Unauthorized"
+    )
+    assert err == "1 of 1 not valid: 1 invalid.\n"
+    assert len(x.calls) == 1
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.INVALID
+    assert linked.last_verification == BotAccount.Verification.INVALID
+    assert linked.last_verification_detail == "X rejected the token: Unauthorized"
+
+
+def test_rejected_token_is_never_deleted(linked, x):
+    xmock.users_me_error(x, 401)
+    run_command("linkedbot")
+    linked.refresh_from_db()
+    assert linked.twitter_access_token == ACCESS_TOKEN
+    assert linked.twitter_access_token_secret == ACCESS_SECRET
+    assert (linked.twitter_user_id, linked.twitter_username) == (xmock.USER_ID, "twitterapi")
+
+
+def test_forbidden_token_is_marked_suspended(linked, x):
+    xmock.users_me_error(x, 403)
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    assert err == "1 of 1 not valid: 1 suspended.\n"
+    assert len(x.calls) == 1
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.SUSPENDED
+    assert linked.last_verification == BotAccount.Verification.SUSPENDED
+    assert linked.last_verification_detail == (
+        "X refused access: Your account is suspended and is not permitted to access this feature."
+    )
+    assert linked.twitter_access_token == ACCESS_TOKEN
+
+
+def test_rate_limited_keeps_the_status_and_stores_the_reset_time(linked, x):
+    xmock.users_me_error(x, 429)
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    assert err == "1 of 1 not valid: 1 rate_limited.\n"
+    assert len(x.calls) == 1
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.last_verification == BotAccount.Verification.RATE_LIMITED
+    assert linked.rate_limit_reset_at == RESET_AT
+
+
+def test_rate_limited_in_json_has_the_reset_time(linked, x):
+    xmock.users_me_error(x, 429)
+    out, err, code = run_command("linkedbot", "--json")
+    assert code == 1
+    assert json.loads(out)[0]["rate_limit_reset_at"] == "2022-01-07T08:20:56+00:00"
+    linked.refresh_from_db()
+    assert linked.rate_limit_reset_at == RESET_AT
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_are_retried_then_recorded_as_error(linked, x, sleeps, status):
+    xmock.users_me_error(x, status)
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    assert out.splitlines()[1] == row(
+        "linkedbot", "error", "@twitterapi", "-", f"X answered {status}: Service Unavailable"
+    )
+    assert err == "1 of 1 not valid: 1 error.\n"
+    assert len(x.calls) == 3
+    assert len(sleeps) == 2
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.last_verification == BotAccount.Verification.ERROR
+    assert linked.twitter_access_token == ACCESS_TOKEN
+
+
+def test_timeouts_are_retried_then_recorded_as_error(linked, x):
+    x.get(xmock.USERS_ME_URL, body=requests.ConnectTimeout("no answer"))
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    assert len(x.calls) == 3
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.last_verification == BotAccount.Verification.ERROR
+    assert linked.last_verification_detail == "X could not be reached: ConnectTimeout"
+
+
+def test_a_retry_that_succeeds_records_valid(linked, x):
+    xmock.users_me_error(x, 503)
+    xmock.users_me(x)
+    out, err, code = run_command("linkedbot")
+    assert code == 0
+    assert len(x.calls) == 2
+    linked.refresh_from_db()
+    assert linked.last_verification == BotAccount.Verification.VALID
+
+
+# Exit codes and arguments
+
+
+def test_unknown_name_is_exit_2_and_checks_nothing(linked, x):
+    out, err, code = run_command("linkedbot", "ghost", "phantom")
+    assert code == 2
+    assert err == "No bot account named 'ghost', 'phantom'.\n"
+    assert len(x.calls) == 0
+    linked.refresh_from_db()
+    assert linked.last_verified_at is None
+
+
+def test_unlinked_name_is_exit_2_and_checks_nothing(linked, account, x):
+    out, err, code = run_command("linkedbot", "newsbot")
+    assert code == 2
+    assert err == "'newsbot' not linked; link with X first.\n"
+    assert len(x.calls) == 0
+    linked.refresh_from_db()
+    assert linked.last_verified_at is None
+
+
+def test_missing_consumer_key_is_exit_2(linked, x, settings):
+    settings.TWITTER_CONSUMER_API_KEY = ""
+    out, err, code = run_command()
+    assert code == 2
+    assert err.startswith("Set TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET")
+    assert len(x.calls) == 0
+    BotAccount.objects.filter(pk=linked.pk, last_verified_at__isnull=True).get()
+
+
+def test_missing_encryption_keys_is_exit_2(linked, x, settings):
+    settings.BOTAUTH_ENCRYPTION_KEYS = []
+    out, err, code = run_command()
+    assert code == 2
+    assert err.startswith("Set BOTAUTH_ENCRYPTION_KEYS")
+    assert len(x.calls) == 0
+    assert BotAccount.objects.filter(last_verified_at__isnull=False).count() == 0
+
+
+def test_undecryptable_tokens_are_exit_2(linked, x, settings):
+    settings.BOTAUTH_ENCRYPTION_KEYS = ["ZmRzYS1vdGhlci1rZXktMDAwMDAwMDAwMDAwMDAwMDA="]
+    out, err, code = run_command()
+    assert code == 2
+    assert err.startswith("A stored token cannot be decrypted with any key")
+    assert len(x.calls) == 0
+    assert BotAccount.objects.filter(last_verified_at__isnull=False).count() == 0
+
+
+def test_invalid_duration_is_a_usage_error(linked, x):
+    out, err, code = run_command("--stale-after", "soon")
+    assert code != 0
+    assert err == (
+        "Error: argument --stale-after: 'soon' is not a positive duration; use e.g. 90s, 30m, "
+        "6h, 2d or 1w.\n"
+    )
+    assert len(x.calls) == 0
+    linked.refresh_from_db()
+    assert linked.last_verified_at is None
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "many"])
+def test_invalid_concurrency_is_a_usage_error(linked, x, value):
+    out, err, code = run_command(f"--concurrency={value}")
+    assert code != 0
+    assert err == f"Error: argument --concurrency: {value!r} is not a whole number of 1 or more.\n"
+    assert len(x.calls) == 0
+
+
+def test_usage_error_from_the_command_line_exits_2():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": django_settings.SETTINGS_MODULE}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "verify_bot_tokens", "--stale-after", "0s"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "'0s' is not a positive duration" in result.stderr
+    assert result.stdout == ""
+
+
+# Which accounts are checked
+
+
+def test_no_names_checks_every_linked_account_and_no_other(linked, account, x):
+    make_linked("invalidbot", user_id="2", username="invalidbot")
+    BotAccount.objects.filter(name="invalidbot").update(status=BotAccount.Status.INVALID)
+    BotAccount.objects.create(name="pendingbot", status=BotAccount.Status.PENDING)
+    xmock.users_me(x)
+    out, err, code = run_command()
+    assert len(x.calls) == 2
+    assert sorted(line.split()[0] for line in out.splitlines()[1:]) == ["invalidbot", "linkedbot"]
+    assert set(
+        BotAccount.objects.filter(last_verified_at__isnull=False).values_list("name", flat=True)
+    ) == {"invalidbot", "linkedbot"}
+    assert BotAccount.objects.get(name="invalidbot").status == BotAccount.Status.LINKED
+
+
+def test_no_linked_accounts_says_so(account, x):
+    out, err, code = run_command()
+    assert (out, err, code) == ("No linked bot accounts to verify.\n", "", 0)
+    assert len(x.calls) == 0
+    account.refresh_from_db()
+    assert account.last_verified_at is None
+
+
+def test_stale_after_skips_recently_verified_accounts(x, db):
+    now = timezone.now()
+    recent = make_linked("recent", user_id="1", username="recent")
+    stale = make_linked("stale", user_id="2", username="stale")
+    never = make_linked("never", user_id="3", username="never")
+    BotAccount.objects.filter(pk=recent.pk).update(last_verified_at=now - timedelta(minutes=10))
+    BotAccount.objects.filter(pk=stale.pk).update(last_verified_at=now - timedelta(hours=2))
+    x.add_callback(
+        "GET", xmock.USERS_ME_URL, callback=lambda request: (200, {}, users_me_body("same"))
+    )
+    out, err, code = run_command("--stale-after", "1h")
+    assert code == 0
+    assert sorted(oauth_token_of(call.request) for call in x.calls) == [
+        "2-accesstokenstale",
+        "3-accesstokennever",
+    ]
+    recent.refresh_from_db()
+    assert recent.last_verified_at == now - timedelta(minutes=10)
+    assert recent.twitter_username == "recent"
+    never.refresh_from_db()
+    assert never.last_verified_at is not None
+    assert never.twitter_username == "same"
+
+
+def test_stale_after_with_a_name_that_is_fresh_checks_nothing(linked, x):
+    verified_at = timezone.now() - timedelta(minutes=5)
+    BotAccount.objects.filter(pk=linked.pk).update(last_verified_at=verified_at)
+    out, err, code = run_command("linkedbot", "--stale-after", "30m")
+    assert (out, err, code) == ("No linked bot accounts to verify.\n", "", 0)
+    assert len(x.calls) == 0
+    linked.refresh_from_db()
+    assert linked.last_verified_at == verified_at
+
+
+# Output
+
+
+def test_json_prints_an_array_of_results(linked, x):
+    make_linked("readonly", user_id="2", username="readonly")
+
+    def answer(request):
+        if oauth_token_of(request) == "2-accesstokenreadonly":
+            return (200, {"x-access-level": "read"}, users_me_body("readonly", "2"))
+        return (200, {"x-access-level": "read-write"}, users_me_body("twitterapi"))
+
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=answer)
+    out, err, code = run_command("--json")
+    assert code == 0
+    results = sorted(json.loads(out), key=lambda result: result["name"])
+    assert [
+        (r["name"], r["status"], r["username"], r["access_level"], r["can_write"]) for r in results
+    ] == [
+        ("linkedbot", "valid", "twitterapi", "read-write", True),
+        ("readonly", "valid", "readonly", "read", False),
+    ]
+    assert results[1]["detail"] == "token cannot post (no write access)"
+    assert results[0]["previous_username"] == "twitterapi"
+    assert results[0]["rate_limit_reset_at"] is None
+    assert datetime.fromisoformat(results[0]["checked_at"]) <= timezone.now()
+    assert BotAccount.objects.get(name="readonly").access_level == "read"
+
+
+def test_json_with_failures_is_still_an_array_and_exit_1(linked, x):
+    xmock.users_me_error(x, 401)
+    out, err, code = run_command("--json")
+    assert code == 1
+    assert [(r["name"], r["status"], r["username"]) for r in json.loads(out)] == [
+        ("linkedbot", "invalid", "twitterapi")
+    ]
+    assert err == "1 of 1 not valid: 1 invalid.\n"
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.INVALID
+
+
+def test_json_with_nothing_to_check_is_an_empty_array(account, x):
+    out, err, code = run_command("--json")
+    assert (json.loads(out), err, code) == ([], "", 0)
+    assert len(x.calls) == 0
+
+
+# Many accounts at once
+
+
+def test_concurrency_gives_each_account_its_own_result(x, db):
+    for n in range(50):
+        make_linked(f"bot{n:02}", user_id=str(1000 + n), username=f"old{n}")
+
+    def answer(request):
+        n = int(oauth_token_of(request).split("-")[0]) - 1000
+        if n % 10 == 3:
+            return (401, {}, json.dumps(xmock.UNAUTHORIZED))
+        access = "read" if n % 10 == 7 else "read-write"
+        return (200, {"x-access-level": access}, users_me_body(f"new{n}", str(1000 + n)))
+
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=answer)
+    out, err, code = run_command("--concurrency", "4", "--json")
+    assert code == 1
+    assert err == "5 of 50 not valid: 5 invalid, 45 valid.\n"
+    assert len(x.calls) == 50
+    by_name = {r["name"]: r for r in json.loads(out)}
+    assert len(by_name) == 50
+    for n in range(50):
+        account = BotAccount.objects.get(name=f"bot{n:02}")
+        if n % 10 == 3:
+            assert by_name[account.name]["status"] == "invalid"
+            assert (account.status, account.twitter_username) == ("invalid", f"old{n}")
+        else:
+            assert by_name[account.name]["username"] == f"new{n}"
+            assert (account.status, account.twitter_username) == ("linked", f"new{n}")
+            assert account.access_level == ("read" if n % 10 == 7 else "read-write")
+        assert account.twitter_access_token == f"{1000 + n}-accesstokenbot{n:02}"
+
+
+# verify_accounts, called directly
+
+
+def make_many(count: int) -> None:
+    for n in range(count):
+        make_linked(f"bot{n:02}", user_id=str(1000 + n), username=f"bot{n}")
+
+
+def echo_handle(request):
+    n = int(oauth_token_of(request).split("-")[0]) - 1000
+    return (200, {"x-access-level": "read-write"}, users_me_body(f"bot{n}", str(1000 + n)))
+
+
+def test_verify_accounts_counts_results(linked, x):
+    xmock.users_me_error(x, 403)
+    counts = verify_accounts(BotAccount.objects.all(), concurrency=2)
+    assert counts == {"suspended": 1}
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.SUSPENDED
+
+
+def test_verify_accounts_writes_results_in_batches(x, db):
+    make_many(50)
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=echo_handle)
+    with CaptureQueriesContext(connection) as queries:
+        counts = verify_accounts(BotAccount.objects.all(), concurrency=4, batch_size=20)
+    assert counts == {"valid": 50}
+    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    assert 2 <= len(updates) <= 3
+    assert len(selects) == 1 + len(updates)  # one chunk read, then one locking read per batch
+    assert BotAccount.objects.filter(last_verification="valid").count() == 50
+
+
+def test_verify_accounts_reads_accounts_in_chunks(x, db):
+    make_many(25)
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=echo_handle)
+    with CaptureQueriesContext(connection) as queries:
+        verify_accounts(BotAccount.objects.all(), concurrency=2, chunk_size=10)
+    selects = [q["sql"] for q in queries if 'FROM "botauth_botaccount" WHERE' in q["sql"]]
+    assert len([s for s in selects if "LIMIT 10" in s]) == 3
+    assert BotAccount.objects.filter(last_verified_at__isnull=True).count() == 0
+
+
+def test_verify_accounts_honours_deferred_tokens_without_extra_queries(linked, x):
+    xmock.users_me(x)
+    queryset = BotAccount.objects.defer("twitter_access_token", "twitter_access_token_secret")
+    with CaptureQueriesContext(connection) as queries:
+        counts = verify_accounts(queryset, concurrency=2)
+    assert counts == {"valid": 1}
+    assert f'oauth_token="{ACCESS_TOKEN}"' in x.calls[0].request.headers["Authorization"].decode()
+    assert len([q for q in queries if "twitter_access_token" in q["sql"]]) == 1
+    linked.refresh_from_db()
+    assert linked.last_verification == BotAccount.Verification.VALID
+
+
+@pytest.mark.parametrize("linked_at", [None, datetime(2024, 5, 1, tzinfo=UTC)])
+def test_account_unlinked_mid_run_is_not_overwritten(x, db, linked_at):
+    make_many(5)
+    BotAccount.objects.update(linked_at=linked_at)
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=echo_handle)
+    unlinked: list[str] = []
+
+    def unlink_first(outcome) -> None:
+        if not unlinked:
+            unlinked.append(outcome.name)
+            BotAccount.objects.filter(name=outcome.name).update(
+                status=BotAccount.Status.UNLINKED, **ACCESS_CLEARED
+            )
+
+    counts = verify_accounts(
+        BotAccount.objects.all(), concurrency=2, batch_size=100, on_outcome=unlink_first
+    )
+    assert counts == {"valid": 5}
+    gone = BotAccount.objects.get(name=unlinked[0])
+    assert gone.status == BotAccount.Status.UNLINKED
+    assert (gone.twitter_username, gone.last_verification, gone.last_verified_at) == ("", "", None)
+    assert BotAccount.objects.filter(last_verification="valid").count() == 4
+
+
+def test_account_relinked_mid_run_keeps_its_new_link(x, db):
+    make_many(3)
+    BotAccount.objects.update(linked_at=datetime(2024, 5, 1, tzinfo=UTC))
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=echo_handle)
+    relinked_at = datetime(2024, 6, 1, tzinfo=UTC)
+
+    def relink_bot00(outcome) -> None:
+        if outcome.name == "bot00":
+            BotAccount.objects.filter(name="bot00").update(
+                linked_at=relinked_at, twitter_username="relinked"
+            )
+
+    verify_accounts(BotAccount.objects.all(), concurrency=2, on_outcome=relink_bot00)
+    bot00 = BotAccount.objects.get(name="bot00")
+    assert (bot00.twitter_username, bot00.linked_at, bot00.last_verified_at) == (
+        "relinked",
+        relinked_at,
+        None,
+    )
+    assert BotAccount.objects.filter(last_verification="valid").count() == 2
+
+
+def test_check_with_no_retries_calls_x_once(linked, x, sleeps):
+    xmock.users_me_error(x, 503)
+    outcome = verification.check(linked, retries=0)
+    assert (outcome.result, outcome.detail) == ("error", "X answered 503: Service Unavailable")
+    assert len(x.calls) == 1
+    assert sleeps == []
+    linked.refresh_from_db()
+    assert linked.last_verified_at is None
+
+
+def test_a_200_without_user_data_is_an_error_not_a_crash(linked, x):
+    x.get(xmock.USERS_ME_URL, body="<html>proxy login</html>", content_type="text/html")
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    assert out.splitlines()[1] == row(
+        "linkedbot", "error", "@twitterapi", "-", "X answered 200 without user data"
+    )
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.last_verification == BotAccount.Verification.ERROR
+    assert linked.twitter_access_token == ACCESS_TOKEN
