@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.views.decorators.debug import sensitive_variables
 
 from botauth import conf
 from botauth.exceptions import BotauthConfigurationError, DecryptionError
@@ -24,6 +25,7 @@ def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet(fernets)
 
 
+@sensitive_variables()
 def multi_fernet() -> MultiFernet:
     keys = tuple(conf.encryption_keys())
     if not keys:
@@ -34,10 +36,12 @@ def multi_fernet() -> MultiFernet:
     return _multi_fernet(keys)
 
 
+@sensitive_variables()
 def encrypt(plaintext: str) -> str:
     return multi_fernet().encrypt(plaintext.encode()).decode()
 
 
+@sensitive_variables()
 def decrypt(ciphertext: str) -> str:
     try:
         return multi_fernet().decrypt(ciphertext.encode()).decode()
@@ -48,6 +52,7 @@ def decrypt(ciphertext: str) -> str:
         ) from err
 
 
+@sensitive_variables()
 def reencrypt(ciphertext: str) -> str:
     try:
         return multi_fernet().rotate(ciphertext.encode()).decode()

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from botauth import conf, oauth
 from botauth.exceptions import (
@@ -52,6 +53,7 @@ def _update(account: BotAccount, **fields: Any) -> None:
     account.save(update_fields=[*fields, "updated_at"])
 
 
+@sensitive_variables()
 def start_link(*, account: BotAccount, user: Any, callback: str) -> str:
     """Get a request token from X, store the pending flow, return X's authorize URL.
 
@@ -75,6 +77,7 @@ def clear_pending(account: BotAccount) -> None:
     _update(account, status=status, **PENDING_CLEARED)
 
 
+@sensitive_variables()
 def find_pending(*, oauth_token: str, user: Any) -> BotAccount:
     """The account whose pending flow this user started with this token (constant-time match)."""
     if user is None or user.pk is None:
@@ -101,6 +104,7 @@ class Linked:
     username: str
 
 
+@sensitive_variables()
 def complete_link(*, account: BotAccount, oauth_token: str, verifier: str, user: Any) -> Linked:
     """Exchange the verifier once and store the access pair and X identity.
 
@@ -186,6 +190,7 @@ class Unlinked:
     reason: str = ""
 
 
+@sensitive_variables()
 def unlink(*, account: BotAccount) -> Unlinked:
     """Revoke the access pair at X when possible, then forget it and the X identity."""
     result = Unlinked(had_token=False)

@@ -6,6 +6,7 @@ import tweepy
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.views.decorators.debug import sensitive_variables
 
 from botauth import conf
 from botauth.exceptions import NotLinkedError
@@ -96,6 +97,7 @@ class BotAccount(models.Model):
         """True when X reported write access for the stored token at the last verification."""
         return "write" in self.access_level
 
+    @sensitive_variables()
     def access_pair(self) -> tuple[str, str]:
         if not (self.is_linked and self.twitter_access_token and self.twitter_access_token_secret):
             raise NotLinkedError(
@@ -104,6 +106,7 @@ class BotAccount(models.Model):
             )
         return self.twitter_access_token, self.twitter_access_token_secret
 
+    @sensitive_variables()
     def get_tweepy_client(self, **kwargs: Any) -> tweepy.Client:
         """A tweepy.Client that acts as this bot (API v2).
 
@@ -127,6 +130,7 @@ class BotAccount(models.Model):
         client.session = XSession(timeout=timeout)
         return client
 
+    @sensitive_variables()
     def get_tweepy_api(self, **kwargs: Any) -> tweepy.API:
         """A tweepy.API (v1.1, e.g. media upload) that acts as this bot.
 

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import requests
 import tweepy
+from django.views.decorators.debug import sensitive_variables
 from requests_oauthlib import OAuth1
 from requests_oauthlib.oauth1_session import TokenRequestDenied
 
@@ -108,6 +109,9 @@ def authorize_url(token: str, *, screen_name: str = "") -> str:
     return route(f"{conf.X_API_URL}/oauth/authorize") + "?" + urlencode(params)
 
 
+# sensitive_variables keeps the locals of these frames, and of everything they call, out of
+# Django's error pages and error e-mails: they hold token secrets in clear.
+@sensitive_variables()
 def fetch_request_token(*, callback: str) -> RequestToken:
     handler = LinkHandler(callback=callback)
     with x_errors("getting a request token"):
@@ -115,6 +119,7 @@ def fetch_request_token(*, callback: str) -> RequestToken:
         return RequestToken(token=token["oauth_token"], secret=token["oauth_token_secret"])
 
 
+@sensitive_variables()
 def fetch_access_token(*, request_token: RequestToken, verifier: str) -> AccessGrant:
     handler = LinkHandler()
     handler.request_token = {
@@ -128,6 +133,7 @@ def fetch_access_token(*, request_token: RequestToken, verifier: str) -> AccessG
     )
 
 
+@sensitive_variables()
 def user_auth(access_token: str, access_token_secret: str) -> OAuth1:
     key, secret = conf.consumer_credentials()
     return OAuth1(
@@ -138,6 +144,7 @@ def user_auth(access_token: str, access_token_secret: str) -> OAuth1:
     )
 
 
+@sensitive_variables()
 def get_users_me(
     session: requests.Session, *, access_token: str, access_token_secret: str
 ) -> requests.Response:
@@ -150,6 +157,7 @@ def get_users_me(
 INVALIDATE_PATHS = ("/1.1/oauth/invalidate_token", "/oauth/invalidate_token")
 
 
+@sensitive_variables()
 def invalidate_token(*, access_token: str, access_token_secret: str) -> None:
     """Revoke an access pair at X. A pair X already rejects (401) counts as revoked."""
     auth = user_auth(access_token, access_token_secret)

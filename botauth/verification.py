@@ -16,6 +16,7 @@ import requests
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from botauth import oauth
 from botauth.models import LINKED_STATUSES, BotAccount
@@ -129,6 +130,7 @@ def _session() -> requests.Session:
     return session
 
 
+@sensitive_variables()
 def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Outcome:
     """Ask X who this token belongs to; retry timeouts and 5xx only, a few times."""
     result, detail = str(Result.ERROR), ""
