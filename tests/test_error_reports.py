@@ -27,9 +27,7 @@ def report_of(rf, user, crash) -> str:
     raise AssertionError("no crash")
 
 
-def test_a_crash_after_the_exchange_shows_no_secret(
-    rf, staff, account, x, monkeypatch, settings
-):
+def test_a_crash_after_the_exchange_shows_no_secret(rf, staff, account, x, monkeypatch, settings):
     account.twitter_oauth_token = xmock.REQUEST_TOKEN
     account.twitter_oauth_token_secret = xmock.REQUEST_SECRET
     account.link_started_by = staff
