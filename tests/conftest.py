@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
 from django.contrib.auth.models import Permission, User
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from botauth.models import BotAccount
@@ -58,3 +60,16 @@ def make_linked(
 @pytest.fixture
 def linked(db: Any) -> BotAccount:
     return make_linked()
+
+
+def call(command: str, *args: str, **options: Any) -> tuple[str, str, int]:
+    """Run a management command: (stdout, stderr, exit code), CommandError's code included."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(command, *args, stdout=out, stderr=err, **options)
+    except CommandError as exc:
+        err.write(f"{exc}\n")
+        return out.getvalue(), err.getvalue(), exc.returncode
+    except SystemExit as exc:
+        return out.getvalue(), err.getvalue(), int(exc.code or 0)
+    return out.getvalue(), err.getvalue(), 0

@@ -5,12 +5,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from botauth.models import BotAccount
 from tests import xmock
-from tests.conftest import make_linked
+from tests.conftest import call, make_linked
 
 PIN = "1234567"
 AUTHORIZE_URL = (
@@ -20,17 +19,9 @@ PROMPT = f"Open this URL, sign in to X as the bot and approve:\n\n  {AUTHORIZE_U
 
 
 def run_command(*args: str, stdin: str | io.StringIO = f"{PIN}\n") -> tuple[str, str, int]:
-    out, err = io.StringIO(), io.StringIO()
-    if isinstance(stdin, str):
-        stdin = io.StringIO(stdin)
-    try:
-        call_command("link_bot_account", *args, stdin=stdin, stdout=out, stderr=err)
-    except CommandError as exc:
-        err.write(f"{exc}\n")
-        return out.getvalue(), err.getvalue(), exc.returncode
-    except SystemExit as exc:
-        return out.getvalue(), err.getvalue(), int(exc.code or 0)
-    return out.getvalue(), err.getvalue(), 0
+    return call(
+        "link_bot_account", *args, stdin=io.StringIO(stdin) if isinstance(stdin, str) else stdin
+    )
 
 
 def authorization(call) -> str:

@@ -21,7 +21,7 @@ from botauth.flows import ACCESS_CLEARED
 from botauth.models import BotAccount
 from botauth.verification import verify_accounts
 from tests import xmock
-from tests.conftest import make_linked
+from tests.conftest import call, make_linked
 
 ACCESS_TOKEN = f"{xmock.USER_ID}-accesstokenlinkedbot"
 ACCESS_SECRET = "accesssecretlinkedbot"
@@ -30,15 +30,7 @@ HEADER = f"{'NAME':<9}  {'STATUS':<12}  {'HANDLE':<16}  {'ACCESS':<25}  DETAIL"
 
 
 def run_command(*args: str, **options) -> tuple[str, str, int]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("verify_bot_tokens", *args, stdout=out, stderr=err, **options)
-    except CommandError as exc:
-        err.write(f"{exc}\n")
-        return out.getvalue(), err.getvalue(), exc.returncode
-    except SystemExit as exc:
-        return out.getvalue(), err.getvalue(), int(exc.code or 0)
-    return out.getvalue(), err.getvalue(), 0
+    return call("verify_bot_tokens", *args, **options)
 
 
 def row(name: str, status: str, handle: str, access: str, detail: str = "") -> str:
@@ -556,3 +548,32 @@ def test_a_200_without_user_data_is_an_error_not_a_crash(linked, x):
     assert linked.status == BotAccount.Status.LINKED
     assert linked.last_verification == BotAccount.Verification.ERROR
     assert linked.twitter_access_token == ACCESS_TOKEN
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar_with_counts_per_status(db, x):
+    make_linked("bot1", user_id="1")
+    make_linked("bot2", user_id="2")
+    xmock.users_me(x)
+    xmock.users_me_error(x, 401)
+    out, err = io.StringIO(), Terminal()
+    with pytest.raises(CommandError):
+        call_command("verify_bot_tokens", "--concurrency", "1", stdout=out, stderr=err)
+    assert "[###############               ] 1/2  valid 1" in err.getvalue()
+    assert "[##############################] 2/2  invalid 1  valid 1" in err.getvalue()
+    assert err.getvalue().endswith("\r\x1b[K")
+    assert "valid" in out.getvalue()
+    assert BotAccount.objects.get(name="bot2").status == BotAccount.Status.INVALID
+
+
+def test_json_output_on_a_terminal_has_no_progress(db, x):
+    make_linked("bot1", user_id="1")
+    xmock.users_me(x)
+    out, err = io.StringIO(), Terminal()
+    call_command("verify_bot_tokens", "--json", stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    assert json.loads(out.getvalue())[0]["status"] == "valid"

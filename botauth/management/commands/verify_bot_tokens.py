@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -80,7 +79,7 @@ class Command(BaseCommand):
             raise CommandError(str(err), returncode=2) from err
         queryset = select_accounts(names=names, stale_after=stale_after)
         total = queryset.count()
-        progress = not as_json and sys.stderr.isatty() and total > 0
+        progress = not as_json and self.stderr.isatty() and total > 0
         width = max(4, queryset.aggregate(w=Max(Length("name")))["w"] or 0)
         first = True
         counts: Counter[str] = Counter()
