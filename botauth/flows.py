@@ -98,14 +98,8 @@ def cancel_link(*, denied_token: str, user: Any) -> BotAccount:
     return account
 
 
-@dataclass(frozen=True)
-class Linked:
-    account: BotAccount
-    username: str
-
-
 @sensitive_variables()
-def complete_link(*, account: BotAccount, oauth_token: str, verifier: str, user: Any) -> Linked:
+def complete_link(*, account: BotAccount, oauth_token: str, verifier: str, user: Any) -> BotAccount:
     """Exchange the verifier once and store the access pair and X identity.
 
     The flow is claimed with a compare-and-set on the row before X is called, so a callback
@@ -149,7 +143,7 @@ def complete_link(*, account: BotAccount, oauth_token: str, verifier: str, user:
             clear_pending(account)
     if conflict:
         raise IdentityConflictError(conflict)
-    return Linked(account=account, username=account.twitter_username)
+    return account
 
 
 def _identity_conflict(account: BotAccount, grant: oauth.AccessGrant) -> str | None:

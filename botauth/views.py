@@ -83,5 +83,5 @@ def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
         return error_page(request, f"{err} Nothing was changed.", status=502)
     except (XError, BotauthConfigurationError) as err:
         return error_page(request, f"{err} Nothing was changed.", status=400)
-    messages.success(request, f"Linked @{linked.username}")
-    return redirect(change_url(linked.account))
+    messages.success(request, f"Linked @{linked.twitter_username}")
+    return redirect(change_url(linked))

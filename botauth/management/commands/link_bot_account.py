@@ -56,7 +56,7 @@ class Command(BaseCommand):
             # Ctrl-C at the PIN prompt is how people give up; leave no pending flow behind.
             self.undo(account, created)
             raise
-        self.stdout.write(self.style.SUCCESS(f"Linked {name} to @{linked.username}"))
+        self.stdout.write(self.style.SUCCESS(f"Linked {name} to @{linked.twitter_username}"))
 
     @staticmethod
     def undo(account: BotAccount, created: bool) -> None:
