@@ -93,6 +93,18 @@ def _problem(response: requests.Response) -> str:
     return str(body)[:200]
 
 
+def _app_forbidden(response: requests.Response) -> bool:
+    """A 403 about the X app's access tier (v2 client-forbidden, v1.1 code 453)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    codes = {e.get("code") for e in body.get("errors", []) if isinstance(e, dict)}
+    return str(body.get("type", "")).endswith("/client-forbidden") or 453 in codes
+
+
 def _classify(account: BotAccount, response: requests.Response) -> tuple[str, str, dict[str, Any]]:
     extra: dict[str, Any] = {"access_level": response.headers.get("x-access-level", "")}
     code = response.status_code
@@ -110,6 +122,8 @@ def _classify(account: BotAccount, response: requests.Response) -> tuple[str, st
         return Result.VALID, detail, extra
     if code == 401:
         return Result.INVALID, f"X rejected the token: {_problem(response)}", extra
+    if code == 403 and _app_forbidden(response):
+        return Result.ERROR, f"X refused the app, not this bot: {_problem(response)}", extra
     if code == 403:
         return Result.SUSPENDED, f"X refused access: {_problem(response)}", extra
     if code == 429:

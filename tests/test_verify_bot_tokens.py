@@ -577,3 +577,27 @@ def test_json_output_on_a_terminal_has_no_progress(db, x):
     call_command("verify_bot_tokens", "--json", stdout=out, stderr=err)
     assert err.getvalue() == ""
     assert json.loads(out.getvalue())[0]["status"] == "valid"
+
+
+CLIENT_FORBIDDEN = {
+    "client_id": "27316216",
+    "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use keys and "
+    "tokens from a Twitter developer App that is attached to a Project. You can create a project "
+    "via the developer portal.",
+    "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+    "title": "Client Forbidden",
+    "required_enrollment": "Appropriate Level of API Access",
+    "reason": "client-not-enrolled",
+    "type": "https://api.twitter.com/2/problems/client-forbidden",
+}
+
+
+def test_a_403_about_the_app_is_an_error_not_a_suspended_bot(linked, x):
+    x.get(xmock.USERS_ME_URL, json=CLIENT_FORBIDDEN, status=403)
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    assert "X refused the app, not this bot: When authenticating requests" in out
+    assert len(x.calls) == 1
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.last_verification == BotAccount.Verification.ERROR
