@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -34,15 +34,6 @@ CHECK_FIELDS = [
     "twitter_access_token",
     "twitter_access_token_secret",
     "access_level",
-]
-WRITE_FIELDS = [
-    "status",
-    "twitter_username",
-    "access_level",
-    "last_verified_at",
-    "last_verification",
-    "last_verification_detail",
-    "rate_limit_reset_at",
 ]
 STATUS_AFTER: dict[str, str] = {
     Result.VALID: Status.LINKED,
@@ -177,25 +168,41 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
 
 
 def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
+    """Write a batch of outcomes: one UPDATE per distinct outcome, so usually a handful."""
+    groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     with transaction.atomic():
         current = dict(
             BotAccount.objects.select_for_update()
-            .filter(pk__in=[account.pk for account, _ in batch])
-            .filter(status__in=LINKED_STATUSES)
+            .filter(pk__in=[account.pk for account, _ in batch], status__in=LINKED_STATUSES)
             .values_list("pk", "linked_at")
         )
-        # An account unlinked or re-linked while it was being checked keeps its new state.
-        # Status is checked too: linked_at is null on accounts linked without the flow.
-        rows = [(a, o) for a, o in batch if a.pk in current and current[a.pk] == a.linked_at]
-        for account, outcome in rows:
-            account.status = STATUS_AFTER.get(outcome.result, account.status)
-            account.twitter_username = outcome.username
-            account.access_level = outcome.access_level
-            account.last_verified_at = outcome.checked_at
-            account.last_verification = outcome.result
-            account.last_verification_detail = outcome.detail[:255]
-            account.rate_limit_reset_at = outcome.rate_limit_reset_at
-        BotAccount.objects.bulk_update([a for a, _ in rows], WRITE_FIELDS)
+        for account, outcome in batch:
+            # An account unlinked or re-linked while it was being checked keeps its new state.
+            if account.pk not in current or current[account.pk] != account.linked_at:
+                continue
+            renamed = outcome.username if outcome.username != account.twitter_username else None
+            key = (
+                STATUS_AFTER.get(outcome.result, account.status),
+                renamed,
+                outcome.access_level,
+                outcome.result,
+                outcome.detail[:255],
+                outcome.rate_limit_reset_at,
+            )
+            groups[key].append(account.pk)
+        checked_at = timezone.now()
+        for (status, renamed, level, result, detail, reset), pks in groups.items():
+            handle = {"twitter_username": renamed} if renamed is not None else {}
+            BotAccount.objects.filter(pk__in=pks).update(
+                **handle,
+                status=status,
+                access_level=level,
+                last_verification=result,
+                last_verification_detail=detail,
+                rate_limit_reset_at=reset,
+                last_verified_at=checked_at,
+                updated_at=checked_at,
+            )
 
 
 def _chunks(queryset: QuerySet[BotAccount], size: int) -> Iterator[BotAccount]:

@@ -72,6 +72,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# A new PostgreSQL connection per request costs more than a signed call to X (bench/RESULTS.md).
+# Each gunicorn thread keeps one: workers x threads must stay under max_connections.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes SQLite's write lock when a transaction opens, so the callback's
     # "lock the row, exchange once" holds there too (select_for_update is a no-op on SQLite).

@@ -248,3 +248,17 @@ def test_users_me_with_malformed_authorization_is_401(client, as_user):
     assert response.status_code == 401
     assert json.loads(response.content) == UNAUTHORIZED
     assert not RateLimitWindow.objects.exists()
+
+
+def test_api_calls_forget_nonces_too_old_to_replay(client, as_user, user, monkeypatch):
+    from sandbox import validator
+    from sandbox.models import Nonce
+
+    stale = Nonce.objects.create(client_key="k", nonce="old-nonce-0001", timestamp=1)
+    monkeypatch.setattr(validator, "_last_forgotten", 0.0)
+
+    response = signed_get(client, "2/users/me", **as_user)
+
+    assert response.status_code == 200
+    assert not Nonce.objects.filter(pk=stale.pk).exists()
+    assert Nonce.objects.count() == 1

@@ -1,0 +1,1 @@
+"""Benchmarks and the load script of issue 4: `python -m bench all` (see bench/README.md)."""

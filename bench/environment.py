@@ -1,0 +1,94 @@
+"""A throwaway PostgreSQL database and the environment shared by a benchmark and its servers.
+
+Settings come from environment variables only (no .env), passed explicitly to every child.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg2  # type: ignore[import-untyped]
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+DROPPED_PREFIXES = ("DJANGO_", "BOTAUTH_", "SANDBOX_", "TWITTER_", "GUNICORN_", "SECURE_")
+DROPPED_NAMES = {"DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "WEB_CONCURRENCY"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(*, database: str, sandbox_port: int, latency_ms: int) -> dict[str, str]:
+    """Production-like settings (DEBUG off, so no query log grows), plain HTTP on 127.0.0.1."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(DROPPED_PREFIXES) and k not in DROPPED_NAMES
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        DEBUG="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+        SECURE_HSTS_SECONDS="0",
+        # Persistent connections, as a production deployment on PostgreSQL would configure:
+        # without them each request forks a PostgreSQL backend (see RESULTS.md).
+        DATABASE_URL=f"{POSTGRES}/{database}?conn_max_age=600&conn_health_checks=true",
+        BOTAUTH_SANDBOX="true",
+        BOTAUTH_SANDBOX_URL=f"http://127.0.0.1:{sandbox_port}/sandbox",
+        BOTAUTH_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        TWITTER_CONSUMER_API_KEY="",
+        TWITTER_CONSUMER_API_KEY_SECRET="",
+        SANDBOX_API_LATENCY_MS=str(latency_ms),
+        SANDBOX_ENFORCE_RATE_LIMITS="false",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def _admin(sql: str) -> None:
+    connection = psycopg2.connect(f"{POSTGRES}/postgres")
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+    finally:
+        connection.close()
+
+
+@contextmanager
+def django_on_throwaway_database(env: dict[str, str], *, database: str) -> Iterator[None]:
+    """Create the database, configure Django in this process with `env`, migrate; drop after."""
+    _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{database}"')
+    os.environ.update(env)
+    try:
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0, interactive=False)
+        yield
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def database_name(benchmark: str) -> str:
+    return f"botauth_bench_{benchmark}_{os.getpid()}"
