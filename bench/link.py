@@ -18,7 +18,7 @@ from typing import TypeVar
 from bench.browser import Browser, Flow
 from bench.environment import database_name, django_on_throwaway_database, free_port, server_env
 from bench.report import Section
-from bench.servers import gunicorn
+from bench.servers import app_and_sandbox
 from bench.stats import median, ms, percentile, table, verdict
 
 T = TypeVar("T")
@@ -111,24 +111,14 @@ def run(options: Options) -> Section:
         staff = seed.staff_users(k, prefix="lstaff")
         pks = seed.unlinked_accounts(k * per_client, prefix="lbot")
         batches = [pks[c * per_client : (c + 1) * per_client] for c in range(k)]
-        with (
-            gunicorn(
-                "link-sandbox",
-                env,
-                port=sandbox_port,
-                workers=options.sandbox_workers,
-                threads=options.sandbox_threads,
-                access_log=True,
-            ) as sandbox,
-            gunicorn(
-                "link-app",
-                env,
-                port=app_port,
-                workers=options.app_workers,
-                threads=options.app_threads,
-                access_log=True,
-            ) as app,
-        ):
+        with app_and_sandbox(
+            "link",
+            env,
+            app_port=app_port,
+            sandbox_port=sandbox_port,
+            app=(options.app_workers, options.app_threads),
+            sandbox=(options.sandbox_workers, options.sandbox_threads),
+        ) as (app, sandbox):
             browsers = [Browser(app.base) for _ in range(k)]
             for browser, username in zip(browsers, staff, strict=True):
                 browser.login(username, seed.STAFF_PASSWORD)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bench.browser import STEPS, Browser, Flow
 from bench.environment import database_name, django_on_throwaway_database, free_port, server_env
 from bench.report import Section
-from bench.servers import gunicorn
+from bench.servers import app_and_sandbox
 from bench.stats import ms, percentile, table, verdict
 
 
@@ -75,24 +75,14 @@ def run(options: Options) -> Section:
 
         staff = seed.staff_users(n, prefix="loadstaff")
         pks = seed.unlinked_accounts(n, prefix="loadbot")
-        with (
-            gunicorn(
-                "load-sandbox",
-                env,
-                port=sandbox_port,
-                workers=options.sandbox_workers,
-                threads=options.sandbox_threads,
-                access_log=True,
-            ) as sandbox,
-            gunicorn(
-                "load-app",
-                env,
-                port=app_port,
-                workers=options.app_workers,
-                threads=options.app_threads,
-                access_log=True,
-            ) as app,
-        ):
+        with app_and_sandbox(
+            "load",
+            env,
+            app_port=app_port,
+            sandbox_port=sandbox_port,
+            app=(options.app_workers, options.app_threads),
+            sandbox=(options.sandbox_workers, options.sandbox_threads),
+        ) as (app, sandbox):
             gate = threading.Barrier(n)
 
             def flow(i: int) -> Flow:

@@ -83,6 +83,33 @@ def gunicorn(
             process.wait()
 
 
+@contextmanager
+def app_and_sandbox(
+    name: str,
+    env: dict[str, str],
+    *,
+    app_port: int,
+    sandbox_port: int,
+    app: tuple[int, int],
+    sandbox: tuple[int, int],
+) -> Iterator[tuple[Server, Server]]:
+    """botauth and the sandbox it calls, each its own gunicorn: (workers, threads) each."""
+    with (
+        gunicorn(
+            f"{name}-sandbox",
+            env,
+            port=sandbox_port,
+            workers=sandbox[0],
+            threads=sandbox[1],
+            access_log=True,
+        ) as sandbox_server,
+        gunicorn(
+            f"{name}-app", env, port=app_port, workers=app[0], threads=app[1], access_log=True
+        ) as app_server,
+    ):
+        yield app_server, sandbox_server
+
+
 def _wait_until_up(server: Server, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
