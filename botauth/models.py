@@ -95,7 +95,7 @@ class BotAccount(models.Model):
     @property
     def can_write(self) -> bool:
         """True when X reported write access for the stored token at the last verification."""
-        return "write" in self.access_level
+        return can_post(self.access_level)
 
     @sensitive_variables()
     def access_pair(self) -> tuple[str, str]:
@@ -146,6 +146,11 @@ class BotAccount(models.Model):
         api = tweepy.API(auth, **kwargs)
         api.session = XSession(timeout=kwargs["timeout"])
         return api
+
+
+def can_post(access_level: str) -> bool:
+    # X reports read, read-write or read-write-directmessages in x-access-level.
+    return "write" in access_level
 
 
 # Statuses in which an access pair is stored.

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from botauth import oauth
-from botauth.models import LINKED_STATUSES, BotAccount
+from botauth.models import LINKED_STATUSES, BotAccount, can_post
 from botauth.transport import XSession
 
 Result = BotAccount.Verification
@@ -55,7 +55,7 @@ class Outcome:
 
     @property
     def can_write(self) -> bool:
-        return "write" in self.access_level
+        return can_post(self.access_level)
 
     def as_dict(self) -> dict[str, Any]:
         reset = self.rate_limit_reset_at
@@ -108,7 +108,7 @@ def _classify(account: BotAccount, response: requests.Response) -> tuple[str, st
         detail = ""
         if extra["username"] != account.twitter_username:
             detail = f"handle changed from @{account.twitter_username} to @{extra['username']}"
-        if extra["access_level"] and "write" not in extra["access_level"]:
+        if extra["access_level"] and not can_post(extra["access_level"]):
             detail = "; ".join(filter(None, [detail, "token cannot post (no write access)"]))
         return Result.VALID, detail, extra
     if code == 401:
