@@ -21,7 +21,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy botauth sandbox project bench
+	$(BIN)/mypy botauth botauth_sandbox project bench
 
 bench: setup
 	$(BIN)/python -m bench all

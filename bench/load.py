@@ -40,7 +40,7 @@ def x_username(i: int) -> str:
 def mixed_up(pks: list[int], staff: list[str]) -> tuple[list[str], list[str]]:
     """Flows whose account is not linked (lost), and accounts linked to anyone else (mixed)."""
     from botauth.models import BotAccount
-    from sandbox.models import AccessToken
+    from botauth_sandbox.models import AccessToken
 
     accounts = BotAccount.objects.in_bulk(pks)
     live = {

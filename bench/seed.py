@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from botauth import conf
 from botauth.models import BotAccount
-from sandbox.models import AccessLevel, AccessToken, SandboxApp, SandboxUser
+from botauth_sandbox.models import AccessLevel, AccessToken, SandboxApp, SandboxUser
 
 BATCH = 1000
 STAFF_PASSWORD = "bench-staff-password"

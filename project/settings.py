@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "botauth",
 ]
 if BOTAUTH_SANDBOX:
-    INSTALLED_APPS.append("sandbox")
+    INSTALLED_APPS.append("botauth_sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -123,7 +123,7 @@ if not DEBUG and not BOTAUTH_ENCRYPTION_KEYS:
     )
 
 if BOTAUTH_SANDBOX:
-    from sandbox.keys import derive_consumer
+    from botauth_sandbox.keys import derive_consumer
 
     BOTAUTH_X_API_URL = env.str("BOTAUTH_SANDBOX_URL", default="http://127.0.0.1:8000/sandbox")
     SANDBOX_API_LATENCY_MS = env.int("SANDBOX_API_LATENCY_MS", default=0)

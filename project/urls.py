@@ -10,5 +10,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("botauth/", include("botauth.urls")),
 ]
-if apps.is_installed("sandbox"):
-    urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+if apps.is_installed("botauth_sandbox"):
+    urlpatterns.append(path("sandbox/", include("botauth_sandbox.urls")))

@@ -15,7 +15,7 @@ os.environ["BOTAUTH_SANDBOX"] = "false"
 from project.settings import *  # noqa: F403
 from project.settings import INSTALLED_APPS
 
-INSTALLED_APPS = [*INSTALLED_APPS, "sandbox"]
+INSTALLED_APPS = [*INSTALLED_APPS, "botauth_sandbox"]
 TWITTER_CONSUMER_API_KEY = "test-consumer-key"
 TWITTER_CONSUMER_API_KEY_SECRET = "test-consumer-secret"
 TWITTER_API_BEARER_TOKEN = ""

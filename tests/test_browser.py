@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from botauth.models import BotAccount
-from sandbox.models import SandboxApp
+from botauth_sandbox.models import SandboxApp
 from tests.browser import screenshot
 
 pytestmark = pytest.mark.browser

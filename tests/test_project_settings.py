@@ -22,7 +22,7 @@ try:
 except Resolver404:
     sandbox_url = False
 print(json.dumps({
-    "sandbox_app": apps.is_installed("sandbox"),
+    "sandbox_app": apps.is_installed("botauth_sandbox"),
     "sandbox_url": sandbox_url,
     "x_api_url": getattr(settings, "BOTAUTH_X_API_URL", "https://api.twitter.com"),
     "consumer_key": settings.TWITTER_CONSUMER_API_KEY,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from sandbox.models import AccessToken, SandboxApp, SandboxUser
+from botauth_sandbox.models import AccessToken, SandboxApp, SandboxUser
 from tests.sandbox.signing import CALLBACK, form, query, signed_post
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from sandbox.models import AccessToken, RequestToken, SandboxUser
+from botauth_sandbox.models import AccessToken, RequestToken, SandboxUser
 from tests.sandbox.signing import signed_post
 
 COULD_NOT_AUTHENTICATE = {"errors": [{"code": 32, "message": "Could not authenticate you."}]}

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
 
-from sandbox.models import AccessToken, SandboxUser
+from botauth_sandbox.models import AccessToken, SandboxUser
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def staff_client(client, db):
 
 def run_action(staff_client, action, user):
     return staff_client.post(
-        "/admin/sandbox/sandboxuser/",
+        "/admin/botauth_sandbox/sandboxuser/",
         {"action": action, "_selected_action": [user.pk]},
     )
 
@@ -56,7 +56,7 @@ def test_revoke_tokens_action_revokes_the_users_pairs(staff_client, user, pair):
 
 
 def test_app_list_never_shows_the_consumer_secret(staff_client, app):
-    response = staff_client.get("/admin/sandbox/sandboxapp/")
+    response = staff_client.get("/admin/botauth_sandbox/sandboxapp/")
 
     assert response.status_code == 200
     assert app.key in response.content.decode()
@@ -65,7 +65,7 @@ def test_app_list_never_shows_the_consumer_secret(staff_client, app):
 
 def test_admin_creates_a_fake_x_user(staff_client, db):
     response = staff_client.post(
-        "/admin/sandbox/sandboxuser/add/",
+        "/admin/botauth_sandbox/sandboxuser/add/",
         {"username": "fresh_bot", "name": "Fresh", "access_level": "read"},
     )
 

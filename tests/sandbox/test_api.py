@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from sandbox.models import RateLimitWindow
+from botauth_sandbox.models import RateLimitWindow
 from tests.sandbox.signing import signed_get
 
 UNAUTHORIZED = {
@@ -251,8 +251,8 @@ def test_users_me_with_malformed_authorization_is_401(client, as_user):
 
 
 def test_api_calls_forget_nonces_too_old_to_replay(client, as_user, user, monkeypatch):
-    from sandbox import validator
-    from sandbox.models import Nonce
+    from botauth_sandbox import validator
+    from botauth_sandbox.models import Nonce
 
     stale = Nonce.objects.create(client_key="k", nonce="old-nonce-0001", timestamp=1)
     monkeypatch.setattr(validator, "_last_forgotten", 0.0)

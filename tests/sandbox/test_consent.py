@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from sandbox.models import RequestToken, SandboxUser
+from botauth_sandbox.models import RequestToken, SandboxUser
 from tests.sandbox.signing import CALLBACK, query
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from sandbox.models import AccessToken
+from botauth_sandbox.models import AccessToken
 from tests.sandbox.signing import signed_get, signed_post
 
 

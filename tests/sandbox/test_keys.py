@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import string
 
-from sandbox.keys import derive_consumer
+from botauth_sandbox.keys import derive_consumer
 
 ALPHANUMERIC = set(string.ascii_letters + string.digits)
 

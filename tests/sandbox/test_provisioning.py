@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.apps import apps
 
-from sandbox.keys import derive_consumer
-from sandbox.models import RequestToken, SandboxApp
-from sandbox.provisioning import APP_NAME, ensure_consumer, provision_after_migrate
+from botauth_sandbox.keys import derive_consumer
+from botauth_sandbox.models import RequestToken, SandboxApp
+from botauth_sandbox.provisioning import APP_NAME, ensure_consumer, provision_after_migrate
 from tests.sandbox.signing import CALLBACK, signed_post
 
 KEY, SECRET = derive_consumer("provisioning-test-secret-key")
@@ -19,7 +19,7 @@ def provision(settings):
 def test_post_migrate_creates_the_derived_consumer(db, settings):
     provision(settings)
 
-    provision_after_migrate(apps.get_app_config("sandbox"), using="default")
+    provision_after_migrate(apps.get_app_config("botauth_sandbox"), using="default")
 
     app = SandboxApp.objects.get(key=KEY)
     assert (app.secret, app.name) == (SECRET, APP_NAME)

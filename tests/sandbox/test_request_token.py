@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import time
 
-from sandbox.models import Nonce, RequestToken
+from botauth_sandbox.models import Nonce, RequestToken
 from tests.sandbox.signing import CALLBACK, form, signed_post
 
 COULD_NOT_AUTHENTICATE = {"errors": [{"code": 32, "message": "Could not authenticate you."}]}

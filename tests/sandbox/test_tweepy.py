@@ -7,7 +7,7 @@ import requests
 import tweepy
 
 from botauth.transport import XOAuth1Session, XSession
-from sandbox.models import AccessToken, RateLimitWindow, SandboxApp, SandboxUser
+from botauth_sandbox.models import AccessToken, RateLimitWindow, SandboxApp, SandboxUser
 
 
 @pytest.mark.django_db(transaction=True)

@@ -9,9 +9,9 @@ from django.db import IntegrityError, transaction
 from oauthlib.common import add_params_to_uri
 from oauthlib.oauth1.rfc5849 import errors
 
-from sandbox.models import RequestToken, SandboxUser, username_validator
-from sandbox.provider import authorization_endpoint
-from sandbox.validator import live_request_tokens
+from botauth_sandbox.models import RequestToken, SandboxUser, username_validator
+from botauth_sandbox.provider import authorization_endpoint
+from botauth_sandbox.validator import live_request_tokens
 
 
 class InvalidRequestToken(Exception):

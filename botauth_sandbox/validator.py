@@ -14,9 +14,9 @@ from oauthlib.common import Request
 from oauthlib.oauth1 import RequestValidator
 from oauthlib.oauth1.rfc5849 import errors
 
-from sandbox import conf
-from sandbox.models import AccessToken, Nonce, RequestToken, SandboxApp, SandboxUser
-from sandbox.provisioning import ensure_consumer_for
+from botauth_sandbox import conf
+from botauth_sandbox.models import AccessToken, Nonce, RequestToken, SandboxApp, SandboxUser
+from botauth_sandbox.provisioning import ensure_consumer_for
 
 DUMMY_SECRET = "dummy-secret-never-issued"
 

@@ -8,9 +8,9 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sandbox import calls, consent, problems, provider
-from sandbox.calls import Refusal, Refused
-from sandbox.models import RequestToken
+from botauth_sandbox import calls, consent, problems, provider
+from botauth_sandbox.calls import Refusal, Refused
+from botauth_sandbox.models import RequestToken
 
 INVALID_TOKEN_MESSAGE = "This request token is unknown, expired or used. Start again from the app."
 SUSPENDED_MESSAGE = "This sandbox account is suspended and cannot authorize apps."
@@ -134,18 +134,18 @@ def _consent_page(
     request: HttpRequest, *, row: RequestToken, username: str, error: str = ""
 ) -> HttpResponse:
     context = {"app": row.app, "username": username, "error": error}
-    return render(request, "sandbox/consent.html", context, status=400 if error else 200)
+    return render(request, "botauth_sandbox/consent.html", context, status=400 if error else 200)
 
 
 def _outcome(request: HttpRequest, outcome: consent.Outcome) -> HttpResponse:
     if outcome.redirect_to:
         return HttpResponseRedirect(outcome.redirect_to)
     if outcome.pin:
-        return render(request, "sandbox/pin.html", {"pin": outcome.pin})
-    return render(request, "sandbox/cancelled.html")
+        return render(request, "botauth_sandbox/pin.html", {"pin": outcome.pin})
+    return render(request, "botauth_sandbox/cancelled.html")
 
 
 def _error_page(request: HttpRequest, title: str, message: str, *, status: int) -> HttpResponse:
     return render(
-        request, "sandbox/error.html", {"title": title, "message": message}, status=status
+        request, "botauth_sandbox/error.html", {"title": title, "message": message}, status=status
     )

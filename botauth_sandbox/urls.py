@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sandbox import views
+from botauth_sandbox import views
 
-app_name = "sandbox"
+app_name = "botauth_sandbox"
 
 urlpatterns = [
     path("oauth/request_token", views.request_token, name="request_token"),

@@ -10,14 +10,14 @@ QUIET_LOGGERS = ("oauthlib",)
 
 
 class SandboxConfig(AppConfig):
-    name = "sandbox"
+    name = "botauth_sandbox"
     verbose_name = "X sandbox"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from django.contrib import admin
 
-        from sandbox.provisioning import provision_after_migrate
+        from botauth_sandbox.provisioning import provision_after_migrate
 
         admin.site.site_header = "botauth admin — SANDBOX"
         post_migrate.connect(provision_after_migrate, sender=self)

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from sandbox import conf
-from sandbox.models import AccessToken, RateLimitWindow
+from botauth_sandbox import conf
+from botauth_sandbox.models import AccessToken, RateLimitWindow
 
 LIMIT = 75
 WINDOW = timedelta(minutes=15)

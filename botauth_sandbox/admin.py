@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from sandbox.models import AccessToken, SandboxApp, SandboxUser
+from botauth_sandbox.models import AccessToken, SandboxApp, SandboxUser
 
 
 @admin.register(SandboxApp)

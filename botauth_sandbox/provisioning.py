@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS
 
-from sandbox import conf
-from sandbox.models import SandboxApp
+from botauth_sandbox import conf
+from botauth_sandbox.models import SandboxApp
 
 APP_NAME = "botauth (sandbox)"
 

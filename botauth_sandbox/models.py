@@ -80,7 +80,9 @@ class SandboxUser(models.Model):
     class Meta:
         verbose_name = "sandbox X user"
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="sandbox_user_username_ci_unique")
+            models.UniqueConstraint(
+                Lower("username"), name="botauth_sandbox_user_username_ci_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -121,7 +123,7 @@ class AccessToken(models.Model):
             models.UniqueConstraint(
                 fields=["app", "user"],
                 condition=models.Q(revoked=False),
-                name="sandbox_one_live_access_token",
+                name="botauth_sandbox_one_live_access_token",
             )
         ]
 
@@ -138,7 +140,8 @@ class Nonce(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["client_key", "nonce", "timestamp", "token"], name="sandbox_nonce_once"
+                fields=["client_key", "nonce", "timestamp", "token"],
+                name="botauth_sandbox_nonce_once",
             )
         ]
 
@@ -156,7 +159,7 @@ class RateLimitWindow(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["app", "user", "resource"], name="sandbox_one_window_per_resource"
+                fields=["app", "user", "resource"], name="botauth_sandbox_one_window_per_resource"
             )
         ]
 

@@ -17,8 +17,8 @@ from oauthlib.oauth1 import (
 )
 from oauthlib.oauth1.rfc5849 import errors
 
-from sandbox.models import AccessToken, RequestToken, SandboxUser
-from sandbox.validator import SandboxValidator
+from botauth_sandbox.models import AccessToken, RequestToken, SandboxUser
+from botauth_sandbox.validator import SandboxValidator
 
 PIN_DIGITS = 7
 

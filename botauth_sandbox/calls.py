@@ -8,9 +8,9 @@ from enum import Enum
 
 from django.http import HttpRequest
 
-from sandbox import conf, ratelimit
-from sandbox.models import AccessToken
-from sandbox.provider import signed, verify_resource_request
+from botauth_sandbox import conf, ratelimit
+from botauth_sandbox.models import AccessToken
+from botauth_sandbox.provider import signed, verify_resource_request
 
 
 class Refusal(Enum):
