@@ -1,18 +1,28 @@
-# One command to serve (`make run`), one to test (`make test`). Both set up .venv first.
+# One command to serve (`make run`), one to test (`make test`). Both set up .venv first:
+# `make run` installs only what serving needs (requirements.txt), `make test` the pinned
+# development set (requirements-dev.txt, which includes requirements.txt).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench
+.PHONY: setup setup-run run test lint bench matrix
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-run
 
-run: setup
+setup-run: $(VENV)/.installed-run
+
+setup: $(VENV)/.installed-dev
+
+run: setup-run
 	VENV=$(VENV) bin/dev-server
 
 test: setup
@@ -21,7 +31,11 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy botauth botauth_sandbox project bench
+	$(BIN)/mypy
+
+# Every Python x Django x database combination, one nox session each (`nox -l` lists them).
+matrix: setup
+	$(BIN)/nox -t matrix
 
 bench: setup
 	$(BIN)/python -m bench all
