@@ -18,9 +18,8 @@ import tweepy
 from requests.auth import AuthBase
 from requests_oauthlib import OAuth1
 
-from botauth import conf, media
+from botauth import conf, media, mediatypes
 from botauth.exceptions import (
-    MediaError,
     MediaProcessingError,
     MediaProcessingTimeoutError,
     NotLinkedError,
@@ -57,7 +56,12 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
         The one place media upload gets its credentials; a client holding an OAuth 2.0 user
         token would return ``tweepy.OAuth2BearerHandler(token)`` here instead.
         """
-        if not (self.consumer_key and self.consumer_secret and self.access_token):
+        if not (
+            self.consumer_key
+            and self.consumer_secret
+            and self.access_token
+            and self.access_token_secret
+        ):
             raise NotLinkedError(
                 "Media upload acts as a user: build the client with "
                 "BotAccount.get_tweepy_client(), or give it an access pair."
@@ -112,9 +116,9 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
         """
         with ExitStack() as stack:
             fp = file if file is not None else stack.enter_context(open(filename, "rb"))
-            size, head = _measure(fp, filename)
-            media_type = media_type or media.media_type_of(filename, head)
-            category = media_category or media.category_of(media_type)
+            size, head = media.measure(fp, filename)
+            media_type = media_type or mediatypes.media_type_of(filename, head)
+            category = media_category or mediatypes.category_of(media_type)
             media.check_upload(filename=filename, size=size, category=category)
             ids = media.owners(additional_owners)
             name = PurePath(filename).name or "media"
@@ -132,7 +136,7 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
                 data = {"media_category": category}
                 if ids:
                     data["additional_owners"] = ",".join(ids)
-                files = {"media": (name, _read(fp, size, filename), media_type)}
+                files = {"media": (name, media.read_exactly(fp, size, filename), media_type)}
                 body = self._x("POST", UPLOAD, data=data, files=files)
         uploaded = Media.from_response(body)
         if not wait_for_async_finalize:
@@ -166,7 +170,7 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
         path = f"{UPLOAD}/{media_id}"
         sent = 0
         for index in range(-(-size // segment)):
-            chunk = _read(fp, min(segment, size - sent), name)
+            chunk = media.read_exactly(fp, min(segment, size - sent), name)
             self._x(
                 "POST",
                 f"{path}/append",
@@ -176,7 +180,7 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
             sent += len(chunk)
             del chunk  # one segment in memory at a time, not two
         body = self._x("POST", f"{path}/finalize")
-        _same_media(body, media_id)
+        media.check_same_media(body, media_id)
         return body
 
     def _await_processing(
@@ -199,7 +203,7 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
                 )
             if state not in PROCESSING:
                 raise XRejectedError(f"X sent an unknown processing state: {state!r:.40}")
-            delay = _check_after(uploaded.processing_info)
+            delay = media.check_after(uploaded.processing_info)
             if checks >= max_checks or waited + delay > timeout:
                 raise MediaProcessingTimeoutError(
                     f"X was still processing media {uploaded.media_id} after {waited:.0f} s and "
@@ -212,7 +216,7 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
             body = self._x(
                 "GET", UPLOAD, params={"command": "STATUS", "media_id": uploaded.media_id}
             )
-            _same_media(body, uploaded.media_id)
+            media.check_same_media(body, uploaded.media_id)
             uploaded = Media.from_response(body)
         return uploaded
 
@@ -230,33 +234,6 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
                 if delay is None:
                     return _json(response)
             self.sleep(delay)
-
-
-def _measure(fp: IO[bytes], filename: str) -> tuple[int, bytes]:
-    """The bytes left from the file's position, and its first ones; the position is kept."""
-    try:
-        start = fp.tell()
-        head = fp.read(media.HEAD_BYTES)
-        end = fp.seek(0, 2)
-        fp.seek(start)
-    except (OSError, AttributeError, ValueError) as err:
-        raise MediaError(
-            f"{filename!r} cannot be measured: give media_upload a path or a seekable file "
-            "opened in binary mode."
-        ) from err
-    if not isinstance(head, bytes):
-        raise MediaError(f"{filename!r} is open in text mode: open it with 'rb'.")
-    return end - start, head
-
-
-def _read(fp: IO[bytes], count: int, filename: str) -> bytes:
-    chunk = fp.read(count)
-    while len(chunk) < count:
-        more = fp.read(count - len(chunk))
-        if not more:
-            raise MediaError(f"{filename!r} shrank while it was being uploaded; upload it again.")
-        chunk += more
-    return chunk
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
@@ -305,19 +282,3 @@ def _rate_limit_wait(response: requests.Response) -> float | None:
     if reset is None:
         return None
     return float(max(reset - int(time.time()) + 1, 0))
-
-
-def _check_after(info: dict[str, Any]) -> float:
-    # At least a second: a missing, zero or negative check_after_secs must not spin.
-    value = info.get("check_after_secs")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 1.0
-    return float(max(value, 1))
-
-
-def _same_media(body: dict[str, Any], media_id: str) -> None:
-    data = body.get("data")
-    if isinstance(data, dict) and data.get("id") not in (None, media_id):
-        raise XRejectedError(
-            f"X answered about media {data.get('id')!r:.40} while botauth uploaded {media_id}."
-        )

@@ -1,7 +1,6 @@
-"""Media for X's v2 upload: what a file is, the category X files it under, X's limits, and the
-Media object X hands back.
+"""Media for X's v2 upload: X's limits, reading the file, and the Media object X hands back.
 
-Pure functions over a file's first bytes, name and size; the HTTP side is in botauth.client.
+What a file is lives in botauth.mediatypes, the HTTP side in botauth.client.
 """
 
 from __future__ import annotations
@@ -10,8 +9,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
-from typing import Any
+from typing import IO, Any
 
 from botauth.exceptions import (
     MediaError,
@@ -19,6 +17,7 @@ from botauth.exceptions import (
     UnsupportedMediaError,
     XRejectedError,
 )
+from botauth.mediatypes import HEAD_BYTES
 
 MIB = 1024 * 1024
 
@@ -50,106 +49,8 @@ DEFAULT_SEGMENT_BYTES = 4 * MIB
 PROCESSING_TIMEOUT = 600.0
 MAX_STATUS_CHECKS = 200
 
-# InitializeMediaUploadRequest.media_type in X's spec 2.167.
-MEDIA_TYPES = frozenset(
-    {
-        "video/mp4",
-        "video/webm",
-        "video/mp2t",
-        "video/quicktime",
-        "text/srt",
-        "text/vtt",
-        "image/jpeg",
-        "image/gif",
-        "image/bmp",
-        "image/png",
-        "image/webp",
-        "image/pjpeg",
-        "image/tiff",
-        "model/gltf-binary",
-        "model/vnd.usdz+zip",
-    }
-)
-EXTENSIONS = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".jpe": "image/jpeg",
-    ".png": "image/png",
-    ".gif": "image/gif",
-    ".webp": "image/webp",
-    ".bmp": "image/bmp",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".mp4": "video/mp4",
-    ".m4v": "video/mp4",
-    ".mov": "video/quicktime",
-    ".webm": "video/webm",
-    ".ts": "video/mp2t",
-    ".srt": "text/srt",
-    ".vtt": "text/vtt",
-    ".glb": "model/gltf-binary",
-    ".usdz": "model/vnd.usdz+zip",
-}
-HEAD_BYTES = 512
 MEDIA_ID = re.compile(r"[0-9]{1,19}")
 USER_ID = re.compile(r"[0-9]{1,19}")
-
-
-def sniff(head: bytes) -> str | None:
-    """The media type that a file's first bytes announce, or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    if head[4:8] == b"ftyp":
-        return "video/quicktime" if head[8:12] == b"qt  " else "video/mp4"
-    if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
-        return "video/webm"
-    if len(head) > 188 and head[0] == head[188] == 0x47:
-        return "video/mp2t"
-    if head.removeprefix(b"\xef\xbb\xbf").startswith(b"WEBVTT"):
-        return "text/vtt"
-    if head.startswith(b"glTF"):
-        return "model/gltf-binary"
-    if head.startswith(b"BM") and len(head) >= 14:
-        return "image/bmp"
-    return None
-
-
-def media_type_of(filename: str, head: bytes) -> str:
-    """The file's media type: its first bytes first, then its extension."""
-    media_type = sniff(head) or EXTENSIONS.get(PurePath(filename).suffix.lower())
-    if media_type is None:
-        raise UnsupportedMediaError(
-            f"{filename!r} is not a media type X takes (JPEG, PNG, GIF, WebP, BMP, TIFF, MP4, "
-            "MOV, WebM, MPEG-TS, SRT, WebVTT): convert it, or pass media_type= if it is one."
-        )
-    return media_type
-
-
-def category_of(media_type: str) -> str:
-    """The category X files a media type under in a Post."""
-    if media_type not in MEDIA_TYPES:
-        raise UnsupportedMediaError(
-            f"X takes no media of type {media_type!r}; it takes {', '.join(sorted(MEDIA_TYPES))}."
-        )
-    if media_type == "image/gif":
-        return "tweet_gif"
-    if media_type.startswith("image/"):
-        return "tweet_image"
-    if media_type.startswith("video/"):
-        return "tweet_video"
-    if media_type.startswith("text/"):
-        return "subtitles"
-    raise UnsupportedMediaError(
-        f"X files {media_type!r} under no Post category: pass media_category= to upload it."
-    )
 
 
 def check_upload(*, filename: str, size: int, category: str) -> None:
@@ -272,3 +173,46 @@ def failure(body: Mapping[str, Any], media: Media) -> tuple[str, str]:
     if isinstance(first, dict):
         return str(first.get("title") or ""), _problems(body)
     return "", ""
+
+
+def measure(fp: IO[bytes], filename: str) -> tuple[int, bytes]:
+    """The bytes left from the file's position, and its first ones; the position is kept."""
+    try:
+        start = fp.tell()
+        head = fp.read(HEAD_BYTES)
+        end = fp.seek(0, 2)
+        fp.seek(start)
+    except (OSError, AttributeError, ValueError) as err:
+        raise MediaError(
+            f"{filename!r} cannot be measured: give media_upload a path or a seekable file "
+            "opened in binary mode."
+        ) from err
+    if not isinstance(head, bytes):
+        raise MediaError(f"{filename!r} is open in text mode: open it with 'rb'.")
+    return end - start, head
+
+
+def read_exactly(fp: IO[bytes], count: int, filename: str) -> bytes:
+    chunk = fp.read(count)
+    while len(chunk) < count:
+        more = fp.read(count - len(chunk))
+        if not more:
+            raise MediaError(f"{filename!r} shrank while it was being uploaded; upload it again.")
+        chunk += more
+    return chunk
+
+
+def check_after(info: dict[str, Any]) -> float:
+    # At least a second: a missing, zero or negative check_after_secs must not spin.
+    value = info.get("check_after_secs")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 1.0
+    return float(max(value, 1))
+
+
+def check_same_media(body: dict[str, Any], media_id: str) -> None:
+    data = body.get("data")
+    if isinstance(data, dict) and data.get("id") not in (None, media_id):
+        raise XRejectedError(
+            f"X answered about media {data.get('id')!r:.40} while botauth uploaded {media_id}."
+        )

@@ -9,7 +9,7 @@ import pytest
 import tweepy
 from responses import matchers
 
-from botauth import media
+from botauth import media, mediatypes
 from botauth.client import BotClient
 from botauth.exceptions import (
     MediaError,
@@ -214,7 +214,7 @@ def test_segments_are_read_one_at_a_time(client, x):
     video = xmedia.MP4 * 4
     xmedia.chunked(x, size=len(video), segments=6, states=(), finalize_state="succeeded")
     client.media_upload("clip.mp4", file=Recording(video), chunk_size=8192)
-    assert reads[0] == media.HEAD_BYTES
+    assert reads[0] == mediatypes.HEAD_BYTES
     assert max(reads[1:]) == 8192
     assert -1 not in reads
     assert len(x.calls) == 8
@@ -358,10 +358,11 @@ def test_an_unknown_processing_state_is_refused(client, x, tmp_path):
         (b"WEBVTT\n\n00:00.000 --> 00:01.000\nHi\n", "text/vtt"),
         (b"glTF\x02\x00\x00\x00", "model/gltf-binary"),
         (b"hello world", None),
+        (b"BMW 320i, 1989: a text file, not a bitmap", None),
     ],
 )
 def test_sniff_reads_magic_bytes(head, expected):
-    assert media.sniff(head) == expected
+    assert mediatypes.sniff(head) == expected
 
 
 def test_magic_bytes_win_over_the_extension(client, x, tmp_path):
