@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import responses
 import tweepy
 from responses import matchers
 
@@ -509,7 +510,9 @@ def test_wait_on_rate_limit_waits_for_the_reset_and_retries(linked, x, tmp_path,
 
 def test_a_media_id_that_is_not_digits_is_refused(client, x, tmp_path):
     at = urls()
-    x.post(at["initialize"], json={"data": {"id": "../../2/tweets", "media_key": "x"}})
+    hostile = {"data": {"id": "../../2/tweets", "media_key": "13_1"}}
+    xmedia.spec.validate("InitializeMediaUploadResponse", hostile)  # the spec sets no pattern
+    x.post(at["initialize"], json=hostile)
     with pytest.raises(XRejectedError, match="media id that is not 1 to 19 digits"):
         client.media_upload(write(tmp_path, "clip.mp4", xmedia.MP4))
     assert len(x.calls) == 1
@@ -552,8 +555,6 @@ def test_uploads_are_routed_to_the_configured_x(linked, settings, tmp_path):
     settings.BOTAUTH_X_API_URL = "http://sandbox.test/sandbox/"
     base = "http://sandbox.test/sandbox"
     client = linked.get_tweepy_client(sleep=lambda _: None, timeout=3)
-    import responses
-
     with responses.RequestsMock() as rsps:
         rsps.post(f"{base}/2/media/upload", json=xmedia.one_shot_answer(size=len(xmedia.PNG)))
         xmedia.chunked(rsps, size=len(xmedia.MP4), segments=1, base=base)
