@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.environment import ROOT
 from bench.report import Section, results_document
 
-BENCHMARKS = ("verify", "link", "load")
+BENCHMARKS = ("verify", "link", "load", "media")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -42,7 +42,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     link.add_argument("--rounds", type=int, default=None, help="alternating rounds (3)")
     load = commands.add_parser("load", help="200 concurrent link flows on 4 workers")
     load.add_argument("--flows", type=int, default=None, help="concurrent flows (200)")
-    for command in (verify, link, load):
+    media = commands.add_parser("media", help="peak RSS of a 512 MiB media_upload")
+    media.add_argument("--size-mib", type=int, default=None, help="file size in MiB (512)")
+    media.add_argument("--runs", type=int, default=None, help="uploads per mode (3)")
+    media.add_argument("--chunk-mib", type=int, default=None, help="segment size in MiB (4)")
+    for command in (verify, link, load, media):
         command.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
         command.add_argument("--section", type=Path, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -67,6 +71,16 @@ def run_one(args: argparse.Namespace) -> Section:
         link_names = ("clients", "flows", "rounds")
         return link.run(
             link.Options(**{**vars(base_link), **{k: given[k] for k in link_names if k in given}})
+        )
+    if args.benchmark == "media":
+        from bench import media
+
+        base_media = media.QUICK if args.quick else media.Options()
+        media_names = ("size_mib", "runs", "chunk_mib")
+        return media.run(
+            media.Options(
+                **{**vars(base_media), **{k: given[k] for k in media_names if k in given}}
+            )
         )
     from bench import load
 

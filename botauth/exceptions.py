@@ -57,3 +57,39 @@ class IdentityConflictError(LinkError):
     """X's user is linked to another BotAccount, or is not the one stored on this one."""
 
     status_code = 409
+
+
+class MediaError(BotauthError):
+    """A file cannot be uploaded to X as media; the message says why and what to do."""
+
+
+class UnsupportedMediaError(MediaError):
+    """X takes no media of this type or category."""
+
+
+class MediaTooLargeError(MediaError):
+    """The file is larger than X allows for its media category."""
+
+    def __init__(self, message: str, *, size: int, limit: int, category: str) -> None:
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
+        self.category = category
+
+
+class MediaProcessingError(MediaError, XRejectedError):
+    """X could not process the uploaded media (processing_info.state "failed")."""
+
+    def __init__(self, message: str, *, media_id: str, name: str = "", detail: str = "") -> None:
+        super().__init__(message)
+        self.media_id = media_id
+        self.name = name
+        self.detail = detail
+
+
+class MediaProcessingTimeoutError(MediaError, XUnavailableError):
+    """X was still processing the media when botauth stopped waiting."""
+
+    def __init__(self, message: str, *, media_id: str) -> None:
+        super().__init__(message)
+        self.media_id = media_id

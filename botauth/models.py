@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
 from botauth import conf
+from botauth.client import BotClient
 from botauth.exceptions import NotLinkedError
 from botauth.fields import EncryptedTextField
 from botauth.transport import XSession
@@ -107,13 +108,14 @@ class BotAccount(models.Model):
         return self.twitter_access_token, self.twitter_access_token_secret
 
     @sensitive_variables()
-    def get_tweepy_client(self, **kwargs: Any) -> tweepy.Client:
+    def get_tweepy_client(self, **kwargs: Any) -> BotClient:
         """A tweepy.Client that acts as this bot (API v2).
 
         It carries the consumer pair, the bearer token when one is set, and this account's
         access pair; every request has BOTAUTH_REQUEST_TIMEOUT (10 s) unless ``timeout`` is
         given. Other keyword arguments go to tweepy.Client. Raises NotLinkedError when the
-        account has no access pair.
+        account has no access pair. It is a botauth.client.BotClient: ``media_upload()``
+        uploads pictures and videos through X's v2 media endpoints.
         """
         access_token, access_token_secret = self.access_pair()
         consumer_key, consumer_secret = conf.consumer_credentials()
@@ -126,16 +128,17 @@ class BotAccount(models.Model):
             "access_token_secret": access_token_secret,
             **kwargs,
         }
-        client = tweepy.Client(**options)
-        client.session = XSession(timeout=timeout)
+        client = BotClient(**options, timeout=timeout)
         return client
 
     @sensitive_variables()
     def get_tweepy_api(self, **kwargs: Any) -> tweepy.API:
-        """A tweepy.API (v1.1, e.g. media upload) that acts as this bot.
+        """A tweepy.API for the v1.1 endpoints X still answers, acting as this bot.
 
-        Requests time out after BOTAUTH_REQUEST_TIMEOUT unless ``timeout`` is given; other
-        keyword arguments go to tweepy.API. Raises NotLinkedError when not linked.
+        Not for media: X retired v1.1's media upload in 2025, use
+        ``get_tweepy_client().media_upload()``. Requests time out after BOTAUTH_REQUEST_TIMEOUT
+        unless ``timeout`` is given; other keyword arguments go to tweepy.API. Raises
+        NotLinkedError when not linked.
         """
         access_token, access_token_secret = self.access_pair()
         consumer_key, consumer_secret = conf.consumer_credentials()
