@@ -66,13 +66,13 @@ def naive_loop(limit: int) -> tuple[float, int]:
     import tweepy
 
     from botauth import conf
-    from botauth.models import LINKED_STATUSES, BotAccount
+    from botauth.models import BotAccount
     from botauth.transport import XSession
 
     key, secret = conf.consumer_credentials()
     valid = 0
     started = time.perf_counter()
-    accounts = BotAccount.objects.filter(status__in=LINKED_STATUSES).order_by("pk")[:limit]
+    accounts = BotAccount.objects.linked().order_by("pk")[:limit]
     for account in accounts.iterator():
         client = tweepy.Client(
             consumer_key=key,

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from botauth import flows
 from botauth.exceptions import BotauthConfigurationError
-from botauth.models import LINKED_STATUSES, BotAccount
+from botauth.models import BotAccount, BotAccountQuerySet
 from botauth.verification import verify_accounts
 
 SECRET_FIELDS = (
@@ -92,8 +92,8 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
     @admin.action(description="Verify selected bot accounts with X", permissions=["change"])
-    def verify_selected(self, request: HttpRequest, queryset: QuerySet[BotAccount]) -> None:
-        linked = queryset.filter(status__in=LINKED_STATUSES)
+    def verify_selected(self, request: HttpRequest, queryset: BotAccountQuerySet) -> None:
+        linked = queryset.linked()
         try:
             report(request, verify_accounts(linked, concurrency=8, retries=1))
         except BotauthConfigurationError as err:

@@ -6,6 +6,7 @@ import tweepy
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from botauth import conf
@@ -13,6 +14,43 @@ from botauth.client import BotClient
 from botauth.exceptions import NotLinkedError
 from botauth.fields import EncryptedTextField
 from botauth.transport import XSession
+
+# The fields a pending link flow lives in, and what each holds when there is none.
+PENDING_CLEARED: dict[str, Any] = {
+    "twitter_oauth_token": "",
+    "twitter_oauth_token_secret": "",
+    "link_started_by": None,
+    "link_started_at": None,
+}
+# The access pair and everything learned with it, and what each holds when there is none.
+ACCESS_CLEARED: dict[str, Any] = {
+    "twitter_access_token": "",
+    "twitter_access_token_secret": "",
+    "twitter_user_id": "",
+    "twitter_username": "",
+    "access_level": "",
+    "linked_by": None,
+    "linked_at": None,
+    "last_verified_at": None,
+    "last_verification": "",
+    "last_verification_detail": "",
+    "rate_limit_reset_at": None,
+}
+SECRET_FIELDS = (
+    "twitter_oauth_token_secret",
+    "twitter_access_token",
+    "twitter_access_token_secret",
+)
+
+
+class BotAccountQuerySet(models.QuerySet["BotAccount"]):
+    def linked(self) -> BotAccountQuerySet:
+        """Accounts with a stored access pair (even one X has since rejected)."""
+        return self.filter(status__in=LINKED_STATUSES)
+
+    def without_secrets(self) -> BotAccountQuerySet:
+        """Rows whose tokens are not read: nothing is decrypted, and save() leaves them alone."""
+        return self.defer(*SECRET_FIELDS)
 
 
 class BotAccount(models.Model):
@@ -70,7 +108,7 @@ class BotAccount(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects: models.Manager[BotAccount] = models.Manager()
+    objects = BotAccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -149,6 +187,61 @@ class BotAccount(models.Model):
         api = tweepy.API(auth, **kwargs)
         api.session = XSession(timeout=kwargs["timeout"])
         return api
+
+    # State changes. Each is the one place that knows what it means; flows call them.
+
+    def _change(self, **fields: Any) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=[*fields, "updated_at"])
+
+    @sensitive_variables()
+    def begin_link(self, *, flow_key: str, flow_secret: str, started_by: Any) -> None:
+        """Store a pending flow; an account already linked keeps its pair until it completes."""
+        self._change(
+            twitter_oauth_token=flow_key,
+            twitter_oauth_token_secret=flow_secret,
+            link_started_by=started_by,
+            link_started_at=timezone.now(),
+            status=self.status if self.is_linked else self.Status.PENDING,
+        )
+
+    def clear_pending(self) -> None:
+        """Forget the pending flow; the status goes back to what the stored pair says."""
+        self._change(
+            status=self.status if self.is_linked else self.Status.UNLINKED, **PENDING_CLEARED
+        )
+
+    @sensitive_variables()
+    def store_access(
+        self,
+        *,
+        token: str,
+        secret: str,
+        user_id: str,
+        username: str,
+        linked_by: Any,
+        access_level: str = "",
+    ) -> None:
+        """Replace the access pair and identity, ending any pending flow: the account is linked."""
+        self._change(
+            **{
+                **ACCESS_CLEARED,
+                **PENDING_CLEARED,
+                "twitter_access_token": token,
+                "twitter_access_token_secret": secret,
+                "twitter_user_id": user_id,
+                "twitter_username": username,
+                "access_level": access_level,
+                "linked_by": linked_by,
+                "linked_at": timezone.now(),
+                "status": self.Status.LINKED,
+            }
+        )
+
+    def forget_access(self) -> None:
+        """Forget the access pair, the X identity and any pending flow: the account is unlinked."""
+        self._change(**ACCESS_CLEARED, **PENDING_CLEARED, status=self.Status.UNLINKED)
 
 
 def can_post(access_level: str) -> bool:

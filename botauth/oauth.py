@@ -1,8 +1,10 @@
-"""OAuth 1.0a with X: the only module that talks OAuth to X.
+"""OAuth 1.0a with X on the wire: the only module that talks OAuth to X.
 
-Built on tweepy.OAuth1UserHandler, extended where tweepy falls short: every request is routed
-and timed out (transport.XSession), oauth_callback_confirmed is checked (RFC 5849 2.1), and the
-user_id/screen_name X returns with the access token are kept (tweepy drops them, PR #757).
+Requests are signed with requests-oauthlib's OAuth1 and sent through transport.XSession
+(routed, timed out). botauth reads X's answers itself instead of through tweepy's
+OAuth1UserHandler, which wraps every failure in a bare TweepyException and drops the
+user_id/screen_name X returns with the access token (tweepy PR #757); oauth_callback_confirmed
+is checked (RFC 5849 2.1), which neither tweepy nor requests-oauthlib does.
 """
 
 from __future__ import annotations
@@ -10,18 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import requests
-import tweepy
 from django.views.decorators.debug import sensitive_variables
 from requests_oauthlib import OAuth1
-from requests_oauthlib.oauth1_session import TokenRequestDenied
 
 from botauth import conf
 from botauth.exceptions import XRejectedError, XUnavailableError
-from botauth.transport import XOAuth1Session, XSession, route
+from botauth.transport import XSession, route
+
+# An OAuth token answer is a few hundred bytes; anything much larger is not from X.
+MAX_ANSWER = 4096
 
 
 @dataclass(frozen=True)
@@ -38,68 +40,70 @@ class AccessGrant:
     screen_name: str
 
 
-class LinkHandler(tweepy.OAuth1UserHandler):  # type: ignore[misc]
-    def __init__(self, *, callback: str | None = None) -> None:
-        key, secret = conf.consumer_credentials()
-        super().__init__(key, secret, callback=callback)
-        self.oauth = XOAuth1Session(key, client_secret=secret, callback_uri=callback)
-        self.user_id = ""
-        self.screen_name = ""
-
-    def _get_oauth_url(self, endpoint: str) -> str:
-        return route(f"{conf.X_API_URL}/oauth/{endpoint}")
-
-    def _get_request_token(self, access_type: str | None = None) -> dict[str, str]:
-        token: dict[str, str] = super()._get_request_token(access_type)
-        if token.get("oauth_callback_confirmed") != "true":
-            raise tweepy.TweepyException(
-                "X did not confirm the callback (oauth_callback_confirmed is not 'true')."
-            )
-        return token
-
-    def get_access_token(self, verifier: str | None = None) -> tuple[str, str]:
-        try:
-            self.oauth = XOAuth1Session(
-                self.consumer_key,
-                client_secret=self.consumer_secret,
-                resource_owner_key=self.request_token["oauth_token"],
-                resource_owner_secret=self.request_token["oauth_token_secret"],
-                verifier=verifier,
-            )
-            response = self.oauth.fetch_access_token(self._get_oauth_url("access_token"))
-        except Exception as err:
-            raise tweepy.TweepyException(err) from err
-        self.access_token = response["oauth_token"]
-        self.access_token_secret = response["oauth_token_secret"]
-        self.user_id = response.get("user_id") or self.access_token.partition("-")[0]
-        self.screen_name = response.get("screen_name", "")
-        return self.access_token, self.access_token_secret
-
-
 @contextmanager
-def x_errors(doing: str) -> Iterator[None]:
-    """Turn tweepy/requests failures into XUnavailableError or XRejectedError."""
+def _reaching_x(doing: str) -> Iterator[None]:
+    """Network failures mean "X is unavailable": the one exception this module wraps."""
     try:
         yield
-    except (tweepy.TweepyException, requests.RequestException, ValueError, KeyError) as err:
-        cause: BaseException | None = err
-        while isinstance(cause, tweepy.TweepyException) and cause.__context__ is not None:
-            cause = cause.__context__
-        if isinstance(cause, requests.Timeout):
-            raise XUnavailableError(f"X did not answer in time while {doing}; try again.") from err
-        if isinstance(cause, requests.RequestException):
-            raise XUnavailableError(f"X could not be reached while {doing}; try again.") from err
-        if isinstance(cause, TokenRequestDenied):
-            status = cause.response.status_code
-            detail = cause.response.text[:300]
-            if status >= 500:
-                raise XUnavailableError(
-                    f"X failed ({status}) while {doing}; try again later."
-                ) from err
-            raise XRejectedError(
-                f"X refused the request ({status}) while {doing}: {detail}", status=status
-            ) from err
-        raise XRejectedError(f"X sent an unexpected answer while {doing}: {cause}") from err
+    except requests.Timeout as err:
+        raise XUnavailableError(f"X did not answer in time while {doing}; try again.") from err
+    except requests.RequestException as err:
+        raise XUnavailableError(f"X could not be reached while {doing}; try again.") from err
+
+
+def _check_status(response: requests.Response, doing: str) -> None:
+    status = response.status_code
+    if status >= 500:
+        raise XUnavailableError(f"X failed ({status}) while {doing}; try again later.")
+    if status >= 400:
+        raise XRejectedError(
+            f"X refused the request ({status}) while {doing}: {response.text[:300]}",
+            status=status,
+        )
+
+
+@sensitive_variables()
+def _token_answer(response: requests.Response, doing: str) -> dict[str, str]:
+    """X's form-encoded token answer as a dict, each name once, oauth_token and secret present."""
+    _check_status(response, doing)
+    text = response.text.strip()
+    try:
+        if len(text) > MAX_ANSWER:
+            raise ValueError(f"{len(text)} characters")
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+    except ValueError as err:
+        raise XRejectedError(f"X sent an answer that is not an OAuth token while {doing}.") from err
+    answer = dict(pairs)
+    missing = [n for n in ("oauth_token", "oauth_token_secret") if not answer.get(n)]
+    if len(answer) != len(pairs) or missing:
+        problem = f"no {' or '.join(missing)}" if missing else "a repeated parameter"
+        raise XRejectedError(f"X sent an answer with {problem} while {doing}.")
+    return answer
+
+
+@sensitive_variables()
+def _signed_post(url: str, auth: OAuth1, doing: str) -> requests.Response:
+    with XSession() as session, _reaching_x(doing):
+        return session.post(url, auth=auth)
+
+
+@sensitive_variables()
+def _auth(
+    *,
+    token: str | None = None,
+    secret: str | None = None,
+    callback: str | None = None,
+    verifier: str | None = None,
+) -> OAuth1:
+    key, consumer_secret = conf.consumer_credentials()
+    return OAuth1(
+        key,
+        client_secret=consumer_secret,
+        resource_owner_key=token,
+        resource_owner_secret=secret,
+        callback_uri=callback,
+        verifier=verifier,
+    )
 
 
 def authorize_url(token: str, *, screen_name: str = "") -> str:
@@ -113,35 +117,37 @@ def authorize_url(token: str, *, screen_name: str = "") -> str:
 # Django's error pages and error e-mails: they hold token secrets in clear.
 @sensitive_variables()
 def fetch_request_token(*, callback: str) -> RequestToken:
-    handler = LinkHandler(callback=callback)
-    with x_errors("getting a request token"):
-        token = handler._get_request_token()
-        return RequestToken(token=token["oauth_token"], secret=token["oauth_token_secret"])
+    doing = "getting a request token"
+    response = _signed_post(
+        f"{conf.X_API_URL}/oauth/request_token", _auth(callback=callback), doing
+    )
+    answer = _token_answer(response, doing)
+    if answer.get("oauth_callback_confirmed") != "true":
+        raise XRejectedError(
+            f"X did not confirm the callback (oauth_callback_confirmed is not 'true') while "
+            f"{doing}."
+        )
+    return RequestToken(token=answer["oauth_token"], secret=answer["oauth_token_secret"])
 
 
 @sensitive_variables()
 def fetch_access_token(*, request_token: RequestToken, verifier: str) -> AccessGrant:
-    handler = LinkHandler()
-    handler.request_token = {
-        "oauth_token": request_token.token,
-        "oauth_token_secret": request_token.secret,
-    }
-    with x_errors("exchanging the verifier for an access token"):
-        token, secret = handler.get_access_token(verifier)
+    doing = "exchanging the verifier for an access token"
+    auth = _auth(token=request_token.token, secret=request_token.secret, verifier=verifier)
+    response = _signed_post(f"{conf.X_API_URL}/oauth/access_token", auth, doing)
+    answer = _token_answer(response, doing)
+    token = answer["oauth_token"]
     return AccessGrant(
-        token=token, secret=secret, user_id=handler.user_id, screen_name=handler.screen_name
+        token=token,
+        secret=answer["oauth_token_secret"],
+        user_id=answer.get("user_id") or token.partition("-")[0],
+        screen_name=answer.get("screen_name", ""),
     )
 
 
 @sensitive_variables()
 def user_auth(access_token: str, access_token_secret: str) -> OAuth1:
-    key, secret = conf.consumer_credentials()
-    return OAuth1(
-        key,
-        client_secret=secret,
-        resource_owner_key=access_token,
-        resource_owner_secret=access_token_secret,
-    )
+    return _auth(token=access_token, secret=access_token_secret)
 
 
 @sensitive_variables()
@@ -161,16 +167,15 @@ INVALIDATE_PATHS = ("/1.1/oauth/invalidate_token", "/oauth/invalidate_token")
 def invalidate_token(*, access_token: str, access_token_secret: str) -> None:
     """Revoke an access pair at X. A pair X already rejects (401) counts as revoked."""
     auth = user_auth(access_token, access_token_secret)
-    with XSession() as session, x_errors("revoking the access token"):
-        for path in INVALIDATE_PATHS:
-            response: Any = session.post(f"{conf.X_API_URL}{path}", auth=auth)
-            if response.status_code != 404:
-                break
-        if response.status_code == 401 or response.ok:
-            return
-        if response.status_code >= 500:
-            raise XUnavailableError(f"X failed ({response.status_code}) revoking the token.")
-        raise XRejectedError(
-            f"X refused to revoke the token ({response.status_code}): {response.text[:300]}",
-            status=response.status_code,
-        )
+    for path in INVALIDATE_PATHS:
+        response = _signed_post(f"{conf.X_API_URL}{path}", auth, "revoking the access token")
+        if response.status_code != 404:
+            break
+    if response.status_code == 401 or response.ok:
+        return
+    if response.status_code >= 500:
+        raise XUnavailableError(f"X failed ({response.status_code}) revoking the token.")
+    raise XRejectedError(
+        f"X refused to revoke the token ({response.status_code}): {response.text[:300]}",
+        status=response.status_code,
+    )

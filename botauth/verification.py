@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from botauth import oauth
-from botauth.models import LINKED_STATUSES, BotAccount, can_post
+from botauth.models import BotAccount, can_post
 from botauth.transport import XSession
 
 Result = BotAccount.Verification
@@ -173,7 +173,8 @@ def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
     with transaction.atomic():
         current = dict(
             BotAccount.objects.select_for_update()
-            .filter(pk__in=[account.pk for account, _ in batch], status__in=LINKED_STATUSES)
+            .linked()
+            .filter(pk__in=[account.pk for account, _ in batch])
             .values_list("pk", "linked_at")
         )
         for account, outcome in batch:

@@ -11,7 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from botauth import conf, flows
-from botauth.callback import parse_callback
 from botauth.exceptions import BotauthConfigurationError, LinkError, XError, XUnavailableError
 from botauth.models import BotAccount
 
@@ -63,25 +62,18 @@ def error_page(request: HttpRequest, message: str, *, status: int) -> HttpRespon
 @staff_member_required
 def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
     try:
-        params = parse_callback(request.GET)
-        if params.denied:
-            account = flows.cancel_link(denied_token=params.denied, user=request.user)
-            messages.warning(
-                request, f"Authorization was cancelled on X; “{account.name}” was not linked."
-            )
-            return redirect(change_url(account))
-        account = flows.find_pending(oauth_token=params.oauth_token, user=request.user)
-        linked = flows.complete_link(
-            account=account,
-            oauth_token=params.oauth_token,
-            verifier=params.oauth_verifier,
-            user=request.user,
-        )
+        finished = flows.finish_link(query=request.GET, user=request.user)
     except LinkError as err:
         return error_page(request, str(err), status=err.status_code)
     except XUnavailableError as err:
         return error_page(request, f"{err} Nothing was changed.", status=502)
     except (XError, BotauthConfigurationError) as err:
         return error_page(request, f"{err} Nothing was changed.", status=400)
-    messages.success(request, f"Linked @{linked.twitter_username}")
-    return redirect(change_url(linked))
+    account = finished.account
+    if finished.cancelled:
+        messages.warning(
+            request, f"Authorization was cancelled on X; “{account.name}” was not linked."
+        )
+    else:
+        messages.success(request, f"Linked @{account.twitter_username}")
+    return redirect(change_url(account))

@@ -18,7 +18,7 @@ from botauth.verification import Outcome, verify_accounts
 
 
 def select_accounts(*, names: list[str], stale_after: timedelta | None) -> QuerySet[BotAccount]:
-    queryset = BotAccount.objects.filter(status__in=LINKED_STATUSES)
+    queryset = BotAccount.objects.linked()
     if names:
         found = dict(BotAccount.objects.filter(name__in=names).values_list("name", "status"))
         unknown = [n for n in names if n not in found]

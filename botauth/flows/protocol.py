@@ -1,0 +1,44 @@
+"""What the flow API needs from each protocol module (oauth1.py; oauth2.py next to it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.http import QueryDict
+
+from botauth.oauth import AccessGrant
+
+
+@dataclass(frozen=True)
+class Started:
+    """A flow X agreed to start: where to send the person, and what to keep until they return.
+
+    ``key`` identifies the flow in X's callback (OAuth 1.0a's request token); ``secret`` is what
+    finishing it needs and is stored encrypted (the request token's secret).
+    """
+
+    url: str
+    key: str
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """X's callback, parsed: the flow it names, and either a cancellation or a code to exchange."""
+
+    key: str
+    cancelled: bool = False
+    code: str = field(default="", repr=False)
+
+
+class LinkProtocol(Protocol):
+    NAME: str
+
+    def parse(self, query: QueryDict) -> Answer: ...
+
+    def start(self, *, callback: str, screen_name: str) -> Started: ...
+
+    def exchange(self, *, key: str, secret: str, code: str) -> AccessGrant: ...
+
+    def revoke(self, *, token: str, secret: str) -> None: ...
