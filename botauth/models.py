@@ -19,6 +19,7 @@ from botauth.transport import XSession
 PENDING_CLEARED: dict[str, Any] = {
     "twitter_oauth_token": "",
     "twitter_oauth_token_secret": "",
+    "link_protocol": "",
     "link_started_by": None,
     "link_started_at": None,
 }
@@ -26,6 +27,10 @@ PENDING_CLEARED: dict[str, Any] = {
 ACCESS_CLEARED: dict[str, Any] = {
     "twitter_access_token": "",
     "twitter_access_token_secret": "",
+    "twitter_refresh_token": "",
+    "token_expires_at": None,
+    "scopes": "",
+    "protocol": "",
     "twitter_user_id": "",
     "twitter_username": "",
     "access_level": "",
@@ -40,6 +45,7 @@ SECRET_FIELDS = (
     "twitter_oauth_token_secret",
     "twitter_access_token",
     "twitter_access_token_secret",
+    "twitter_refresh_token",
 )
 
 
@@ -54,6 +60,10 @@ class BotAccountQuerySet(models.QuerySet["BotAccount"]):
 
 
 class BotAccount(models.Model):
+    class Protocol(models.TextChoices):
+        OAUTH1 = "oauth1", "OAuth 1.0a"
+        OAUTH2 = "oauth2", "OAuth 2.0"
+
     class Status(models.TextChoices):
         UNLINKED = "unlinked", "Unlinked"
         PENDING = "pending", "Pending"
@@ -77,6 +87,9 @@ class BotAccount(models.Model):
     # its secret is encrypted like the access pair.
     twitter_oauth_token = models.CharField(max_length=255, blank=True, db_index=True)
     twitter_oauth_token_secret = EncryptedTextField(blank=True)
+    # The protocol of the pending flow. For OAuth 2.0 the two fields above hold the flow's
+    # `state` and its PKCE code verifier.
+    link_protocol = models.CharField(max_length=8, choices=Protocol.choices, blank=True)
     link_started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -88,6 +101,12 @@ class BotAccount(models.Model):
 
     twitter_access_token = EncryptedTextField(blank=True)
     twitter_access_token_secret = EncryptedTextField(blank=True)
+    # The protocol of the stored credentials. OAuth 2.0 keeps its access token in
+    # twitter_access_token (no secret), a single-use refresh token, an expiry and granted scopes.
+    protocol = models.CharField(max_length=8, choices=Protocol.choices, blank=True)
+    twitter_refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    scopes = models.CharField(max_length=500, blank=True)
     twitter_user_id = models.CharField(max_length=32, blank=True)
     twitter_username = models.CharField(max_length=50, blank=True, db_index=True)
     access_level = models.CharField(max_length=40, blank=True)
@@ -196,11 +215,14 @@ class BotAccount(models.Model):
         self.save(update_fields=[*fields, "updated_at"])
 
     @sensitive_variables()
-    def begin_link(self, *, flow_key: str, flow_secret: str, started_by: Any) -> None:
+    def begin_link(
+        self, *, flow_key: str, flow_secret: str, started_by: Any, protocol: str = "oauth1"
+    ) -> None:
         """Store a pending flow; an account already linked keeps its pair until it completes."""
         self._change(
             twitter_oauth_token=flow_key,
             twitter_oauth_token_secret=flow_secret,
+            link_protocol=protocol,
             link_started_by=started_by,
             link_started_at=timezone.now(),
             status=self.status if self.is_linked else self.Status.PENDING,
@@ -222,6 +244,7 @@ class BotAccount(models.Model):
         username: str,
         linked_by: Any,
         access_level: str = "",
+        protocol: str = "oauth1",
     ) -> None:
         """Replace the access pair and identity, ending any pending flow: the account is linked."""
         self._change(
@@ -233,6 +256,7 @@ class BotAccount(models.Model):
                 "twitter_user_id": user_id,
                 "twitter_username": username,
                 "access_level": access_level,
+                "protocol": protocol,
                 "linked_by": linked_by,
                 "linked_at": timezone.now(),
                 "status": self.Status.LINKED,

@@ -271,3 +271,20 @@ def test_error_page_shows_no_token(staff_client, staff, account, x):
     body = response.content.decode()
     assert response.status_code == 502
     assert xmock.REQUEST_SECRET not in body
+
+
+def test_an_oauth1_link_records_its_protocol_and_ends_the_pending_one(
+    staff_client, staff, account, x
+):
+    account.link_protocol = BotAccount.Protocol.OAUTH1
+    pending(account, staff)
+    xmock.access_token(x)
+    approve(staff_client)
+    account.refresh_from_db()
+    assert account.status == BotAccount.Status.LINKED
+    assert (account.protocol, account.link_protocol) == (BotAccount.Protocol.OAUTH1, "")
+    assert (account.twitter_refresh_token, account.token_expires_at, account.scopes) == (
+        "",
+        None,
+        "",
+    )
