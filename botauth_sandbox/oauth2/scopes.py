@@ -79,12 +79,7 @@ def required(*, method: str, path: str) -> frozenset[str] | None:
     return None
 
 
-def parse(scope: str) -> list[str]:
-    """Scopes as X reads them: space-separated, in the order given, each once."""
-    return list(dict.fromkeys(scope.split()))
-
-
-# What the consent screen says a scope lets the app do (X's wording, shortened).
+# What the consent screen says a scope lets the app do (paraphrasing X's consent screen).
 DESCRIPTIONS: dict[str, Promise] = {
     "tweet.read": _("See posts you can see, including those of protected accounts."),
     "tweet.write": _("Post and repost for you."),
