@@ -545,3 +545,15 @@ def test_image_headers_are_read_for_their_size(head, expected):
     info = sniff(head)
 
     assert (None if info is None else (info.image_type, info.width, info.height)) == expected
+
+
+def test_a_body_parsed_before_the_view_is_still_digested(rf, user):
+    from botauth_sandbox.bodies import form
+
+    data = b"\x01" * 5000
+    request = rf.post("/sandbox/2/media/upload", {"media": part(data), "segment_index": "0"})
+    request.POST  # a middleware got there first, with Django's own handlers
+
+    received = form(request).media()
+
+    assert (received.size, received.sha256, received.head) == (len(data), sha(data), data)
