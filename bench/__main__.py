@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.environment import ROOT
 from bench.report import Section, results_document
 
-BENCHMARKS = ("verify", "link", "load", "media")
+BENCHMARKS = ("verify", "link", "load", "media", "sandbox-media")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -46,7 +46,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     media.add_argument("--size-mib", type=int, default=None, help="file size in MiB (512)")
     media.add_argument("--runs", type=int, default=None, help="uploads per mode (3)")
     media.add_argument("--chunk-mib", type=int, default=None, help="segment size in MiB (4)")
-    for command in (verify, link, load, media):
+    sandbox_media = commands.add_parser(
+        "sandbox-media", help="sandbox memory over a 512 MiB upload"
+    )
+    sandbox_media.add_argument("--mib", type=int, default=None, help="upload size in MiB (512)")
+    for command in (verify, link, load, media, sandbox_media):
         command.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
         command.add_argument("--section", type=Path, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -80,6 +84,15 @@ def run_one(args: argparse.Namespace) -> Section:
         return media.run(
             media.Options(
                 **{**vars(base_media), **{k: given[k] for k in media_names if k in given}}
+            )
+        )
+    if args.benchmark == "sandbox-media":
+        from bench import sandbox_media
+
+        base_sandbox = sandbox_media.QUICK if args.quick else sandbox_media.Options()
+        return sandbox_media.run(
+            sandbox_media.Options(
+                **{**vars(base_sandbox), **({"mib": args.mib} if args.mib else {})}
             )
         )
     from bench import load
