@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from botauth import flows
 from botauth.exceptions import BotauthConfigurationError
 from botauth.models import LINKED_STATUSES, BotAccount
+from botauth.reporting import reports_safely
 from botauth.verification import verify_accounts
 
 SECRET_FIELDS = (
@@ -122,7 +123,11 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 name="botauth_botaccount_unlink",
             ),
         ]
-        return extra + super().get_urls()
+        # Every page of this admin, "Verify selected" included, reports a crash safely.
+        return [
+            URLPattern(p.pattern, reports_safely(p.callback), p.default_args, p.name)
+            for p in extra + super().get_urls()
+        ]
 
     def _account(self, request: HttpRequest, object_id: str) -> BotAccount:
         # get_object() turns a malformed id into None (a 404) instead of a ValueError (a 500).

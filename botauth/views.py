@@ -14,6 +14,7 @@ from botauth import conf, flows
 from botauth.callback import parse_callback
 from botauth.exceptions import BotauthConfigurationError, LinkError, XError, XUnavailableError
 from botauth.models import BotAccount
+from botauth.reporting import reports_safely
 
 
 def change_url(account: BotAccount) -> str:
@@ -35,6 +36,7 @@ def callback_url(request: HttpRequest) -> str:
     )
 
 
+@reports_safely
 @require_POST
 @staff_member_required
 def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
@@ -59,6 +61,7 @@ def error_page(request: HttpRequest, message: str, *, status: int) -> HttpRespon
     return TemplateResponse(request, "botauth/callback_error.html", context, status=status)
 
 
+@reports_safely
 @require_GET
 @staff_member_required
 def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
