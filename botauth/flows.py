@@ -170,6 +170,7 @@ def _store_grant(account: BotAccount, grant: oauth.AccessGrant, user: Any) -> No
         "twitter_access_token_secret": grant.secret,
         "twitter_user_id": grant.user_id,
         "twitter_username": grant.screen_name,
+        "access_level": grant.access_level,
         "linked_by": user if user is not None and user.is_authenticated else None,
         "linked_at": timezone.now(),
         "status": BotAccount.Status.LINKED,

@@ -36,6 +36,11 @@ class AccessGrant:
     secret: str = field(repr=False)
     user_id: str
     screen_name: str
+    access_level: str = ""
+
+
+# What X may report in x-access-level; anything else is not stored.
+ACCESS_LEVELS = frozenset({"read", "read-write", "read-write-directmessages"})
 
 
 class LinkHandler(tweepy.OAuth1UserHandler):  # type: ignore[misc]
@@ -45,6 +50,7 @@ class LinkHandler(tweepy.OAuth1UserHandler):  # type: ignore[misc]
         self.oauth = XOAuth1Session(key, client_secret=secret, callback_uri=callback)
         self.user_id = ""
         self.screen_name = ""
+        self.access_level = ""
 
     def _get_oauth_url(self, endpoint: str) -> str:
         return route(f"{conf.X_API_URL}/oauth/{endpoint}")
@@ -66,6 +72,8 @@ class LinkHandler(tweepy.OAuth1UserHandler):  # type: ignore[misc]
                 resource_owner_secret=self.request_token["oauth_token_secret"],
                 verifier=verifier,
             )
+            # requests-oauthlib returns the body only; X may say the access level in a header.
+            self.oauth.hooks["response"].append(self._note_access_level)
             response = self.oauth.fetch_access_token(self._get_oauth_url("access_token"))
         except Exception as err:
             raise tweepy.TweepyException(err) from err
@@ -74,6 +82,10 @@ class LinkHandler(tweepy.OAuth1UserHandler):  # type: ignore[misc]
         self.user_id = response.get("user_id") or self.access_token.partition("-")[0]
         self.screen_name = response.get("screen_name", "")
         return self.access_token, self.access_token_secret
+
+    def _note_access_level(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        level = response.headers.get("x-access-level", "")
+        self.access_level = level if level in ACCESS_LEVELS else ""
 
 
 @contextmanager
@@ -129,7 +141,11 @@ def fetch_access_token(*, request_token: RequestToken, verifier: str) -> AccessG
     with x_errors("exchanging the verifier for an access token"):
         token, secret = handler.get_access_token(verifier)
     return AccessGrant(
-        token=token, secret=secret, user_id=handler.user_id, screen_name=handler.screen_name
+        token=token,
+        secret=secret,
+        user_id=handler.user_id,
+        screen_name=handler.screen_name,
+        access_level=handler.access_level,
     )
 
 
