@@ -71,13 +71,13 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     readonly_fields = [
         "status_summary",
         "handle",
-        "twitter_user_id",
+        "x_user_id",
         "access",
         "linked_by",
         "linked_at",
         "last_check",
         "last_verified_at",
-        "last_verification_detail",
+        "x_said",
         "link_started_by",
         "link_started_at",
     ]
@@ -106,11 +106,11 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             (None, {"fields": ["name", "status_summary"]}),
             (
                 _("X account"),
-                {"fields": ["handle", "twitter_user_id", "access", "linked_by", "linked_at"]},
+                {"fields": ["handle", "x_user_id", "access", "linked_by", "linked_at"]},
             ),
             (
                 _("Last check with X"),
-                {"fields": ["last_check", "last_verified_at", "last_verification_detail"]},
+                {"fields": ["last_check", "last_verified_at", "x_said"]},
             ),
         ]
         if obj.link_started_at is not None:
@@ -143,6 +143,14 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description=_("Last check"), ordering="last_verification")
     def last_check(self, obj: BotAccount) -> str:
         return labels.last_check(obj)
+
+    @admin.display(description=_("X user id"))
+    def x_user_id(self, obj: BotAccount) -> str:
+        return obj.twitter_user_id or "—"
+
+    @admin.display(description=_("What X said"))
+    def x_said(self, obj: BotAccount) -> str:
+        return obj.last_verification_detail or "—"
 
     @admin.display(description=_("Access level"), ordering="access_level")
     def access(self, obj: BotAccount) -> str:

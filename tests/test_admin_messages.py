@@ -187,7 +187,7 @@ def test_add_form_asks_only_for_the_name_and_offers_save_and_link(adder):
     assert response.status_code == 200
     assert list(response.context["adminform"].form.fields) == ["name"]
     html = response.content.decode()
-    for read_only in ["status_summary", "twitter_user_id", "last_verified_at", "link_started_at"]:
+    for read_only in ["status_summary", "x_user_id", "last_verified_at", "link_started_at"]:
         assert f"field-{read_only}" not in html
     assertContains(response, "The X account is linked after saving")
     assertContains(
