@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from botauth import conf
 from botauth.exceptions import BotauthConfigurationError
@@ -60,3 +60,45 @@ def check_settings(**kwargs: Any) -> list[CheckMessage]:
             )
         )
     return errors
+
+
+@register()
+def check_exception_reporter_filter(**kwargs: Any) -> list[CheckMessage]:
+    from botauth import reporting
+
+    if reporting.is_installed():
+        return []
+    return [
+        Warning(
+            "DEFAULT_EXCEPTION_REPORTER_FILTER is not botauth's: with DEBUG on, Django's error "
+            "page shows the tokens of a bot whose code crashes outside botauth's own views.",
+            hint=f"Set DEFAULT_EXCEPTION_REPORTER_FILTER = {reporting.FILTER_PATH!r} "
+            "(or a subclass of it).",
+            id="botauth.W010",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_callback_url_deploy(**kwargs: Any) -> list[CheckMessage]:
+    callback = conf.callback_url()
+    if settings.DEBUG or callback.startswith("https://"):
+        return []
+    if not callback:
+        problem = (
+            "BOTAUTH_CALLBACK_URL is not set: the callback sent to X is built from each "
+            "request's Host header and scheme, which a proxy or a forged Host can change."
+        )
+    else:
+        problem = (
+            f"BOTAUTH_CALLBACK_URL {callback!r} is not https: X would send the request token "
+            "and verifier to it unencrypted."
+        )
+    return [
+        Warning(
+            problem,
+            hint="Set BOTAUTH_CALLBACK_URL to the https callback URL registered in the X "
+            "developer portal, e.g. 'https://bots.example.com/botauth/callback/'.",
+            id="botauth.W011",
+        )
+    ]

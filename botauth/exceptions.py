@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -41,6 +43,8 @@ class LinkError(BotauthError):
     """A link flow cannot go on; the message is safe to show to the person linking."""
 
     status_code = 400
+    # The bot account whose flow it was, once one was matched (for a link back to it).
+    account: Any = None
 
 
 class FlowNotFoundError(LinkError):

@@ -38,6 +38,11 @@ class AccessGrant:
     secret: str = field(repr=False)
     user_id: str
     screen_name: str
+    access_level: str = ""
+
+
+# What X may report in x-access-level; anything else is not stored.
+ACCESS_LEVELS = frozenset({"read", "read-write", "read-write-directmessages"})
 
 
 @contextmanager
@@ -142,6 +147,10 @@ def fetch_access_token(*, request_token: RequestToken, verifier: str) -> AccessG
         secret=answer["oauth_token_secret"],
         user_id=answer.get("user_id") or token.partition("-")[0],
         screen_name=answer.get("screen_name", ""),
+        # X may say the access level in a header of the token answer.
+        access_level=level
+        if (level := response.headers.get("x-access-level", "")) in ACCESS_LEVELS
+        else "",
     )
 
 

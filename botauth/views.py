@@ -8,11 +8,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
 
-from botauth import conf, flows
+from botauth import conf, flows, history
 from botauth.exceptions import BotauthConfigurationError, LinkError, XError, XUnavailableError
-from botauth.models import BotAccount
+from botauth.labels import access_level_label, link_history
+from botauth.models import BotAccount, can_post
+from botauth.reporting import reports_safely
 
 
 def change_url(account: BotAccount) -> str:
@@ -34,9 +38,12 @@ def callback_url(request: HttpRequest) -> str:
     )
 
 
-@require_POST
+@reports_safely
+@require_http_methods(["GET", "POST"])
 @staff_member_required
 def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "GET":
+        return link_button_instead(request, pk)
     if not request.user.has_perm("botauth.change_botaccount"):
         raise PermissionDenied
     account = get_object_or_404(BotAccount, pk=pk)
@@ -48,32 +55,88 @@ def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
-def error_page(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+def link_button_instead(request: HttpRequest, pk: int) -> HttpResponse:
+    # A bookmark or a middle-click must not start a flow (the start is a POST, CSRF-checked),
+    # but it deserves a page, not an empty 405.
+    if not (
+        request.user.has_perm("botauth.change_botaccount")
+        or request.user.has_perm("botauth.view_botaccount")
+    ):
+        raise PermissionDenied
+    account = get_object_or_404(BotAccount, pk=pk)
+    messages.info(
+        request,
+        gettext(
+            "Linking with X starts from the “Link with X” button on this page, not from an "
+            "address opened directly. Nothing was started."
+        ),
+    )
+    return redirect(change_url(account))
+
+
+def error_page(
+    request: HttpRequest, message: str, *, status: int, account: BotAccount | None = None
+) -> HttpResponse:
     context = {
         **admin.site.each_context(request),
-        "title": "Linking with X did not complete",
+        "title": _("Linking with X did not complete"),
         "message": message,
         "retry": status == 502,
+        "account": account,
     }
     return TemplateResponse(request, "botauth/callback_error.html", context, status=status)
 
 
+@reports_safely
 @require_GET
 @staff_member_required
 def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
     try:
         finished = flows.finish_link(query=request.GET, user=request.user)
     except LinkError as err:
-        return error_page(request, str(err), status=err.status_code)
+        return error_page(request, str(err), status=err.status_code, account=err.account)
     except XUnavailableError as err:
         return error_page(request, f"{err} Nothing was changed.", status=502)
     except (XError, BotauthConfigurationError) as err:
         return error_page(request, f"{err} Nothing was changed.", status=400)
     account = finished.account
     if finished.cancelled:
-        messages.warning(
-            request, f"Authorization was cancelled on X; “{account.name}” was not linked."
-        )
-    else:
-        messages.success(request, f"Linked @{account.twitter_username}")
+        messages.warning(request, cancelled_message(account))
+        return redirect(change_url(account))
+    linked_message(request, account)
+    history.record(
+        user=request.user,
+        accounts=[account],
+        message=link_history(account, relink=finished.relinked),
+    )
     return redirect(change_url(account))
+
+
+def cancelled_message(account: BotAccount) -> str:
+    if account.is_linked and account.twitter_username:
+        return gettext(
+            "Authorization was cancelled on X; “%(name)s” is still linked to @%(handle)s."
+        ) % {"name": account.name, "handle": account.twitter_username}
+    return gettext("Authorization was cancelled on X; “%(name)s” was not linked.") % {
+        "name": account.name
+    }
+
+
+def linked_message(request: HttpRequest, account: BotAccount) -> None:
+    names = {
+        "handle": account.twitter_username,
+        "level": access_level_label(account.access_level).lower(),
+    }
+    if not account.access_level:
+        messages.success(request, gettext("Linked @%(handle)s") % names)
+    elif can_post(account.access_level):
+        messages.success(request, gettext("Linked @%(handle)s with %(level)s access.") % names)
+    else:
+        messages.warning(
+            request,
+            gettext(
+                "Linked @%(handle)s with %(level)s access: it cannot post. Give the X app "
+                "“Read and write” permission in the developer portal, then re-link."
+            )
+            % names,
+        )

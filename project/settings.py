@@ -138,6 +138,11 @@ if BOTAUTH_SANDBOX:
         TWITTER_CONSUMER_API_KEY, TWITTER_CONSUMER_API_KEY_SECRET = derive_consumer(SECRET_KEY)
         SANDBOX_PROVISION_CONSUMER = True
 
+# Django's own filter ignores sensitive_variables while DEBUG is on (`make run` sets it) and shows
+# DATABASE_URL in META under runserver; botauth's hides tokens, secrets and credentials in URLs
+# whatever DEBUG says.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "botauth.reporting.ExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

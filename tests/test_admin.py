@@ -86,7 +86,8 @@ def test_changelist_shows_the_account_columns(staff_client, linked):
     linked.save()
     response = staff_client.get(CHANGELIST)
     assert response.status_code == 200
-    for header in ["Name", "X handle", "Status", "Access level", "Linked at", "Last verified at"]:
+    headers = ["Name", "X handle", "Status", "Last check", "Access level", "Linked at"]
+    for header in [*headers, "Last verified at"]:
         assertContains(response, f">{header}</a>")
     assertContains(response, '<td class="field-handle">@twitterapi</td>', html=True)
     assertContains(
@@ -95,7 +96,8 @@ def test_changelist_shows_the_account_columns(staff_client, linked):
         'padding:1px 6px;border-radius:8px">Linked</span></td>',
         html=True,
     )
-    assertContains(response, '<td class="field-access_level">read-write</td>', html=True)
+    assertContains(response, '<td class="field-access">Read and write</td>', html=True)
+    assertContains(response, '<td class="field-last_check">Not checked yet</td>', html=True)
     assertContains(response, "May 1, 2024, noon")
     assertContains(response, "May 2, 2024, 1:30 p.m.")
     assert names_listed(response) == ["linkedbot"]
@@ -263,7 +265,7 @@ def test_verify_now_records_a_rejected_token_with_a_warning(staff_client, linked
     xmock.users_me_error(x, 401)
     response = staff_client.post(verify_url(linked), follow=True)
     assert [(str(m), m.tags) for m in response.context["messages"]] == [
-        ("Verified with X: 1 invalid.", "warning")
+        ("Verified with X: 1 invalid (401).", "warning")
     ]
     assert len(x.calls) == 1
     linked.refresh_from_db()
@@ -328,11 +330,23 @@ def test_verify_now_needs_a_staff_login(client, linked, x):
 def test_unlink_get_asks_for_confirmation_and_changes_nothing(staff_client, linked, x):
     response = staff_client.get(unlink_url(linked))
     assert response.status_code == 200
-    assertContains(response, "Unlink “linkedbot” from @twitterapi?")
+    assertContains(response, "<h1>Unlink “linkedbot” from X</h1>", html=True)
     assertContains(
-        response, '<input type="submit" value="Yes, unlink" id="botauth-unlink-confirm">'
+        response,
+        '<input type="submit" class="default" value="Unlink @twitterapi" '
+        'id="botauth-unlink-confirm">',
+        html=True,
     )
-    assertContains(response, f'<a href="{change_url(linked)}" class="button cancel-link">')
+    assertContains(
+        response,
+        f'<a href="{change_url(linked)}" class="closelink" id="botauth-unlink-keep">'
+        "Keep it linked</a>",
+        html=True,
+    )
+    # Not Django's delete confirmation: it says what stays.
+    assertContains(response, "this is not a deletion")
+    assertNotContains(response, "Are you sure")
+    assertNotContains(response, "cancel-link")
     assert len(x.calls) == 0
     assert_still_linked(linked)
 
@@ -433,7 +447,9 @@ def test_verify_selected_action_checks_linked_accounts_only(staff_client, linked
         CHANGELIST, {"action": "verify_selected", "_selected_action": [linked.pk, account.pk]}
     )
     assert response.status_code == 302
-    assert messages_of(response) == ["Verified with X: 1 valid."]
+    assert messages_of(response) == [
+        "Verified with X: 1 valid. 1 unlinked bot account was skipped."
+    ]
     assert len(x.calls) == 1
     linked.refresh_from_db()
     assert linked.last_verification == BotAccount.Verification.VALID
@@ -463,7 +479,7 @@ def test_verify_selected_action_summarises_mixed_results(staff_client, linked, x
     response = staff_client.post(
         CHANGELIST, {"action": "verify_selected", "_selected_action": [linked.pk, other.pk]}
     )
-    assert messages_of(response) == ["Verified with X: 1 invalid, 1 valid."]
+    assert messages_of(response) == ["Verified with X: 1 invalid (401), 1 valid."]
     other.refresh_from_db()
     assert other.status == BotAccount.Status.INVALID
     linked.refresh_from_db()

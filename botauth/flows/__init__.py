@@ -23,6 +23,7 @@ from botauth.exceptions import (
     FlowExpiredError,
     FlowNotFoundError,
     IdentityConflictError,
+    LinkError,
     XError,
     XRejectedError,
     XUnavailableError,
@@ -56,6 +57,8 @@ NOT_FOUND = (
 class Finished:
     account: BotAccount
     cancelled: bool = False
+    # The account was linked before this flow: it was a re-link.
+    relinked: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,16 @@ def finish_link(*, query: QueryDict, user: Any) -> Finished:
     protocol = protocol_for(query)
     answer = protocol.parse(query)
     account = find_pending(oauth_token=answer.key, user=user)
+    relinked = account.is_linked
     if answer.cancelled:
         account.clear_pending()
-        return Finished(account=account, cancelled=True)
-    linked = _complete(account, key=answer.key, code=answer.code, user=user, protocol=protocol)
-    return Finished(account=linked)
+        return Finished(account=account, cancelled=True, relinked=relinked)
+    try:
+        linked = _complete(account, key=answer.key, code=answer.code, user=user, protocol=protocol)
+    except LinkError as err:
+        err.account = account
+        raise
+    return Finished(account=linked, relinked=relinked)
 
 
 @sensitive_variables()
@@ -189,6 +197,7 @@ def _store(pk: int, grant: AccessGrant, *, linked_by: Any) -> BotAccount:
                     user_id=grant.user_id,
                     username=grant.screen_name,
                     linked_by=linked_by,
+                    access_level=grant.access_level,
                 )
     except IntegrityError:
         # Another account took this X user between the check and the write.
