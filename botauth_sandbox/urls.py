@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from botauth_sandbox import views
+from botauth_sandbox.guard import guarded
 
 app_name = "botauth_sandbox"
 
@@ -20,3 +21,6 @@ urlpatterns = [
         name="verify_credentials",
     ),
 ]
+
+# Last, so that every endpoint above refuses to serve outside development and tests.
+urlpatterns = guarded(urlpatterns)
