@@ -17,6 +17,11 @@ def enforce_rate_limits() -> bool:
     return bool(getattr(settings, "SANDBOX_ENFORCE_RATE_LIMITS", True))
 
 
+def media_check_after_secs() -> int:
+    """What STATUS and FINALIZE tell a client to wait before polling again (X sends 1 or more)."""
+    return int(getattr(settings, "SANDBOX_MEDIA_CHECK_AFTER_SECS", 1))
+
+
 def request_token_ttl() -> timedelta:
     return timedelta(seconds=int(getattr(settings, "SANDBOX_REQUEST_TOKEN_TTL", 15 * 60)))
 
