@@ -10,6 +10,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver
 
+from botauth_sandbox import problems
+
 REFUSED_DETAIL = (
     "The X sandbox serves only while DEBUG is on or under tests; in production, remove "
     "botauth_sandbox from INSTALLED_APPS."
@@ -35,11 +37,7 @@ def serving_allowed() -> bool:
 
 
 def refused() -> JsonResponse:
-    return JsonResponse(
-        {"title": "Not Found", "detail": REFUSED_DETAIL, "type": "about:blank", "status": 404},
-        status=404,
-        content_type="application/problem+json",
-    )
+    return problems.v2_problem(404, REFUSED_DETAIL)
 
 
 def development_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -20,7 +20,7 @@ def load(filename: str, namespace: dict) -> dict:
 
 def test_readme_blocks_are_found_by_file_name():
     assert readme.block("bots.py").startswith("# bots.py\nfrom botauth.models import BotAccount")
-    with pytest.raises(LookupError, match="0 blocks for nothing.py"):
+    with pytest.raises(LookupError, match=r"0 blocks for nothing\.py"):
         readme.block("nothing.py")
 
 

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import json
+import struct
 
 import pytest
 import requests
 import tweepy
 from django.db import connection
 
-from botauth import transport
+from botauth import oauth, transport
 from botauth.exceptions import IdentityConflictError
 from botauth.models import BotAccount
+from botauth.transport import XSession
 from botauth_sandbox import testing
 from botauth_sandbox.models import AccessToken, Nonce, RequestToken, SandboxApp, SandboxUser
 from botauth_sandbox.provisioning import APP_NAME
 from tests.conftest import call
+
+
+# The first bytes of a 2x2 PNG: all the sandbox reads of an image.
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 2, 2) + b"\x08\x02\x00\x00\x00"
+
+
+def upload_png(account: BotAccount) -> str:
+    """A one-shot v2 upload, multipart, signed as the bot, as X's spec asks."""
+    response = XSession().post(
+        "https://api.twitter.com/2/media/upload",
+        data={"media_category": "tweet_image"},
+        files={"media": ("dot.png", PNG, "image/png")},
+        auth=oauth.user_auth(*account.access_pair()),
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["data"]["id"])
 
 
 def raw_column(account: BotAccount, column: str) -> str:
@@ -78,6 +96,43 @@ def test_bot_code_talks_to_its_sandbox_user(x_sandbox, newsbot):
     me = account.get_tweepy_client().get_me(user_auth=True)
 
     assert (str(me.data.id), me.data.username) == (account.twitter_user_id, "newsbot")
+
+
+def test_posts_are_what_the_bot_posted_oldest_first(x_sandbox, newsbot):
+    account = x_sandbox.link(newsbot)
+    other = x_sandbox.link(BotAccount.objects.create(name="otherbot"))
+    client = account.get_tweepy_client()
+
+    first = client.create_tweet(text="first")
+    media_id = upload_png(account)
+    client.create_tweet(text="with a picture", media_ids=[media_id])
+    client.create_tweet(text="a reply", in_reply_to_tweet_id=first.data["id"])
+    other.get_tweepy_client().create_tweet(text="not mine")
+
+    posts = x_sandbox.posts(account)
+    assert [(p.text, p.media_ids, p.in_reply_to_id) for p in posts] == [
+        ("first", [], ""),
+        ("with a picture", [media_id], ""),
+        ("a reply", [], first.data["id"]),
+    ]
+    assert posts[0].post_id == first.data["id"]
+    assert [p.text for p in x_sandbox.posts(other)] == ["not mine"]
+
+
+def test_a_deleted_post_is_no_longer_there(x_sandbox, newsbot):
+    account = x_sandbox.link(newsbot)
+    client = account.get_tweepy_client()
+    kept = client.create_tweet(text="kept")
+    gone = client.create_tweet(text="gone")
+
+    client.delete_tweet(gone.data["id"])
+
+    assert [p.post_id for p in x_sandbox.posts(account)] == [kept.data["id"]]
+
+
+def test_posts_of_an_unlinked_account_says_what_to_do(x_sandbox, newsbot):
+    with pytest.raises(LookupError, match="is not linked to a sandbox X user"):
+        x_sandbox.posts(newsbot)
 
 
 def test_settings_point_botauth_at_the_in_process_sandbox(x_sandbox, settings):
