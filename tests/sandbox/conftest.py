@@ -129,5 +129,10 @@ def stranger(client: Client, app: SandboxApp) -> Api:
         app=app,
         user=other,
     )
-    oauth = {"key": app.key, "secret": app.secret, "token": token.token, "token_secret": token.secret}
+    oauth = {
+        "key": app.key,
+        "secret": app.secret,
+        "token": token.token,
+        "token_secret": token.secret,
+    }
     return Api(client=client, oauth=oauth, user=other)

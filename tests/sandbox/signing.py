@@ -66,7 +66,7 @@ def signed_call(
     form_data: dict[str, str] | None = None,
     **oauth: str | None,
 ):
-    """A signed v2 call: query parameters signed, JSON and multipart bodies not (RFC 5849 3.4.1.3)."""
+    """A signed v2 call: query parameters signed, JSON and multipart bodies not (RFC 5849)."""
     url = path + ("?" + urlencode(params) if params else "")
     oauth_client = OAuthClient(
         oauth["key"],

@@ -53,7 +53,8 @@ def test_create_post_with_media_attaches_it(api, user):
     first, second = image(user), image(user)
 
     response = api.post(
-        "2/tweets", {"text": "two pictures", "media": {"media_ids": [first.media_id, second.media_id]}}
+        "2/tweets",
+        {"text": "two pictures", "media": {"media_ids": [first.media_id, second.media_id]}},
     )
 
     assert response.status_code == 201
@@ -120,7 +121,10 @@ def test_quote_of_a_missing_post_is_403(api, user):
             "properties",
         ),
         ({"text": 5}, "$.text: integer found, string expected"),
-        ({"text": "hi", "quote_tweet_id": "abc"}, "$.quote_tweet_id: does not match the regex pattern ^[0-9]{1,19}$"),
+        (
+            {"text": "hi", "quote_tweet_id": "abc"},
+            "$.quote_tweet_id: does not match the regex pattern ^[0-9]{1,19}$",
+        ),
         (
             {"text": "hi", "media": {"media_ids": []}},
             "$.media.media_ids: there must be a minimum of 1 items in the array",
@@ -129,7 +133,10 @@ def test_quote_of_a_missing_post_is_403(api, user):
             {"text": "hi", "media": {"media_ids": ["1", "2", "3", "4", "5"]}},
             "$.media.media_ids: there must be a maximum of 4 items in the array",
         ),
-        ({"text": "hi", "reply": {}}, "$.reply.in_reply_to_tweet_id: is missing but it is required"),
+        (
+            {"text": "hi", "reply": {}},
+            "$.reply.in_reply_to_tweet_id: is missing but it is required",
+        ),
         (
             {"text": "hi", "reply_settings": "everyone"},
             "$.reply_settings: does not have a value in the enumeration "
@@ -156,7 +163,11 @@ def test_a_body_against_the_spec_is_400_invalid_request(api, user, request_body,
 
 def test_a_body_that_is_not_json_is_400(api, user):
     response = api.client.generic(
-        "POST", "/sandbox/2/tweets", b"text=hi", "application/json", **_auth(api, "POST", "2/tweets")
+        "POST",
+        "/sandbox/2/tweets",
+        b"text=hi",
+        "application/json",
+        **_auth(api, "POST", "2/tweets"),
     )
 
     assert response.status_code == 400
