@@ -19,7 +19,6 @@ from botauth_sandbox.models import AccessToken, Nonce, RequestToken, SandboxApp,
 from botauth_sandbox.provisioning import APP_NAME
 from tests.conftest import call
 
-
 # The first bytes of a 2x2 PNG: all the sandbox reads of an image.
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 2, 2) + b"\x08\x02\x00\x00\x00"
 
