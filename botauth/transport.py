@@ -1,8 +1,9 @@
 """The one place where botauth's HTTP traffic to X is routed and given a timeout.
 
 tweepy hard-codes X's hosts and sets no timeout. Every session botauth hands to tweepy or
-requests-oauthlib is an XSession: its URL is rewritten to BOTAUTH_X_API_URL (the sandbox, a
-proxy) before the request is signed, so OAuth signatures cover the URL really requested.
+requests-oauthlib is an XSession: its URL is rewritten to conf.api_url() (BOTAUTH_X_API_URL,
+or the sandbox with BOTAUTH_SANDBOX on) before the request is signed, so OAuth signatures cover
+the URL really requested. mounted() swaps the transport of every XSession at once (x_sandbox).
 """
 
 from __future__ import annotations
