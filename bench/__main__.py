@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.environment import ROOT
 from bench.report import Section, results_document
 
-BENCHMARKS = ("verify", "link", "load")
+BENCHMARKS = ("verify", "link", "load", "sandbox-media")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -42,7 +42,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     link.add_argument("--rounds", type=int, default=None, help="alternating rounds (3)")
     load = commands.add_parser("load", help="200 concurrent link flows on 4 workers")
     load.add_argument("--flows", type=int, default=None, help="concurrent flows (200)")
-    for command in (verify, link, load):
+    media = commands.add_parser("sandbox-media", help="sandbox memory over a 512 MiB upload")
+    media.add_argument("--mib", type=int, default=None, help="upload size in MiB (512)")
+    for command in (verify, link, load, media):
         command.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
         command.add_argument("--section", type=Path, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -67,6 +69,13 @@ def run_one(args: argparse.Namespace) -> Section:
         link_names = ("clients", "flows", "rounds")
         return link.run(
             link.Options(**{**vars(base_link), **{k: given[k] for k in link_names if k in given}})
+        )
+    if args.benchmark == "sandbox-media":
+        from bench import sandbox_media
+
+        base_media = sandbox_media.QUICK if args.quick else sandbox_media.Options()
+        return sandbox_media.run(
+            sandbox_media.Options(**{**vars(base_media), **({"mib": args.mib} if args.mib else {})})
         )
     from bench import load
 

@@ -139,7 +139,9 @@ def create_post(request: HttpRequest, call: Call) -> Answer:
     query.parse(request.GET, query.NO_PARAMETERS)
     post = posts.create(author=call.user, body=bodies.json_object(request, limit=POST_BODY_LIMIT))
     location = request.build_absolute_uri(reverse("botauth_sandbox:post", args=[post.post_id]))
-    return Answer({"data": {"id": post.post_id, "text": post.text}}, 201, {"location": location})
+    # Since X's edit feature (2022) every Post carries its edit history, a created one too.
+    data = {"edit_history_tweet_ids": [post.post_id], "id": post.post_id, "text": post.text}
+    return Answer({"data": data}, 201, {"location": location})
 
 
 @endpoint(resource=ratelimit.POSTS_BY_ID, bearer=True)

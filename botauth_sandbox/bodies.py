@@ -83,6 +83,8 @@ class Form:
         part = self.files.get("media")
         if isinstance(part, DigestedFile):
             return part.received
+        if isinstance(part, UploadedFile):
+            return _digest(part)
         text = self.fields.get("media")
         if text is None:
             return None
@@ -97,7 +99,10 @@ class Form:
 
 def form(request: HttpRequest) -> Form:
     """A multipart or form-encoded body, file parts digested rather than stored."""
-    request.upload_handlers = [DigestingUploadHandler(request)]
+    if not hasattr(request, "_files"):
+        # Only before Django has parsed the body; a middleware reading request.POST first would
+        # have parsed it with the default handlers (to memory or disk), which still works.
+        request.upload_handlers = [DigestingUploadHandler(request)]
     try:
         return Form(fields=request.POST, files=request.FILES)
     except RequestDataTooBig as err:
@@ -113,6 +118,15 @@ def form(request: HttpRequest) -> Form:
         raise problems.invalid_request(
             {"message": f"The request body is malformed: {err}"}
         ) from err
+
+
+def _digest(part: UploadedFile) -> Received:  # type: ignore[type-arg]
+    sha = hashlib.sha256()
+    head = b""
+    for chunk in part.chunks():
+        sha.update(chunk)
+        head = head or chunk[:HEAD_BYTES]
+    return Received(size=part.size or 0, sha256=sha.hexdigest(), head=head)
 
 
 def is_json(request: HttpRequest) -> bool:

@@ -15,9 +15,12 @@ class ImageInfo:
 
 def sniff(head: bytes) -> ImageInfo | None:
     """PNG, GIF and JPEG dimensions from the start of the file; None for anything else."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n") and len(head) >= 24:
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
         width, height = struct.unpack(">II", head[16:24])
-        return ImageInfo("image/png", width, height)
+        # PNG caps dimensions at 2**31 - 1; anything larger is not a real header.
+        if 0 < width < 2**31 and 0 < height < 2**31:
+            return ImageInfo("image/png", width, height)
+        return None
     if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
         width, height = struct.unpack("<HH", head[6:10])
         return ImageInfo("image/gif", width, height)

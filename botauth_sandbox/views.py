@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
 
 from botauth_sandbox import calls, consent, problems, provider, ratelimit
 from botauth_sandbox.api import methods
@@ -30,8 +29,11 @@ request_token = methods(POST=_request_token)
 access_token = methods(POST=_access_token)
 
 
-@require_http_methods(["GET", "POST"])
 def authorize(request: HttpRequest) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        response = problems.v2_problem(405, f"{request.method} is not allowed here; use GET, POST.")
+        response["Allow"] = "GET, POST"
+        return response
     query = urlencode({"oauth_token": request.GET.get("oauth_token", "")})
     uri = f"{request.build_absolute_uri(request.path)}?{query}"
     try:

@@ -524,3 +524,36 @@ def test_the_upload_handler_keeps_a_digest_and_the_head_only():
     assert digested.received.size == 2 * MIB
     assert digested.received.sha256 == sha(b"".join(chunks))
     assert digested.received.head == chunks[0][:HEAD_BYTES]
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (png(640, 480), ("image/png", 640, 480)),
+        (b"\x89PNG\r\n\x1a\n" + b"\xff" * 40, None),  # no IHDR: not an image X would take
+        (b"GIF89a" + struct.pack("<HH", 12, 34), ("image/gif", 12, 34)),
+        (
+            b"\xff\xd8\xff\xe0\x00\x04ab\xff\xc0\x00\x11\x08" + struct.pack(">HH", 70, 90),
+            ("image/jpeg", 90, 70),
+        ),
+        (b"\x00\x00\x00\x18ftypmp42", None),
+    ],
+)
+def test_image_headers_are_read_for_their_size(head, expected):
+    from botauth_sandbox.images import sniff
+
+    info = sniff(head)
+
+    assert (None if info is None else (info.image_type, info.width, info.height)) == expected
+
+
+def test_a_body_parsed_before_the_view_is_still_digested(rf, user):
+    from botauth_sandbox.bodies import form
+
+    data = b"\x01" * 5000
+    request = rf.post("/sandbox/2/media/upload", {"media": part(data), "segment_index": "0"})
+    request.POST  # a middleware got there first, with Django's own handlers
+
+    received = form(request).media()
+
+    assert (received.size, received.sha256, received.head) == (len(data), sha(data), data)

@@ -37,7 +37,13 @@ def test_create_post_answers_201_with_location_and_stores_it(api, user):
 
     post = Post.objects.get()
     assert response.status_code == 201
-    assert body(response) == {"data": {"id": post.post_id, "text": "Hello from the sandbox"}}
+    assert body(response) == {
+        "data": {
+            "edit_history_tweet_ids": [post.post_id],
+            "id": post.post_id,
+            "text": "Hello from the sandbox",
+        }
+    }
     spec.validate("CreatePostsResponse", body(response))
     assert response["location"] == f"http://testserver/sandbox/2/tweets/{post.post_id}"
     assert response["Content-Type"] == "application/json; charset=utf-8"

@@ -178,3 +178,11 @@ def test_windows_are_counted_per_resource(api, user):
     windows = dict(RateLimitWindow.objects.values_list("resource", "used"))
 
     assert windows == {"2/users/me": 2, "GET 2/users/:id": 1}
+
+
+def test_a_wrong_method_on_the_consent_page_is_a_json_405(client):
+    response = client.put("/sandbox/oauth/authorize?oauth_token=x")
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST"
+    spec.validate_problem(body(response))

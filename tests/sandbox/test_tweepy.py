@@ -134,7 +134,7 @@ def test_tweepy_client_posts_media_reads_and_deletes_against_the_sandbox(live_se
 
     assert uploaded.status_code == 200
     spec.validate("MediaUploadResponse", uploaded.json())
-    assert created.data == {"id": post_id, "text": "Posted by tweepy"}
+    assert (created.data["id"], created.data["text"]) == (post_id, "Posted by tweepy")
     assert post_before_delete == [("Posted by tweepy", [media_id])]
     assert (fetched.data.id, fetched.data.text) == (int(post_id), "Posted by tweepy")
     assert fetched.data.author_id == int(user.user_id)
