@@ -5,10 +5,47 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
-from django.urls import NoReverseMatch, reverse
 
 from botauth import conf
 from botauth.exceptions import BotauthConfigurationError
+
+
+@register()
+def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
+    value = getattr(settings, "BOTAUTH_SANDBOX", False)
+    if not isinstance(value, bool):
+        return [
+            Error(
+                f"BOTAUTH_SANDBOX must be True or False, not {value!r}.",
+                hint="Set it to a bool, e.g. BOTAUTH_SANDBOX = DEBUG.",
+                id="botauth.E007",
+            )
+        ]
+    if not value:
+        return []
+    if not apps.is_installed("botauth_sandbox"):
+        return [
+            Error(
+                "BOTAUTH_SANDBOX is on, but the botauth_sandbox app is not installed.",
+                hint='Add "botauth_sandbox" to INSTALLED_APPS (pip install '
+                '"django-botauth[sandbox]"), or set BOTAUTH_SANDBOX = False.',
+                id="botauth.E005",
+            )
+        ]
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("botauth_sandbox:request_token")
+    except NoReverseMatch:
+        return [
+            Error(
+                "BOTAUTH_SANDBOX is on, but the sandbox's URLs are not included.",
+                hint='Add path("sandbox/", include("botauth_sandbox.urls")) to your root URLconf '
+                "(or set BOTAUTH_SANDBOX_URL to where you included them).",
+                id="botauth.E006",
+            )
+        ]
+    return []
 
 
 @register()
@@ -62,39 +99,4 @@ def check_settings(**kwargs: Any) -> list[CheckMessage]:
                 id="botauth.W001",
             )
         )
-    return errors + check_sandbox()
-
-
-def check_sandbox() -> list[CheckMessage]:
-    value = getattr(settings, "BOTAUTH_SANDBOX", False)
-    if not isinstance(value, bool):
-        return [
-            Error(
-                f"BOTAUTH_SANDBOX must be True or False, not {value!r}.",
-                hint="Set it to a bool, e.g. BOTAUTH_SANDBOX = DEBUG.",
-                id="botauth.E007",
-            )
-        ]
-    if not value:
-        return []
-    if not apps.is_installed("botauth_sandbox"):
-        return [
-            Error(
-                "BOTAUTH_SANDBOX is on, but the botauth_sandbox app is not installed.",
-                hint='Add "botauth_sandbox" to INSTALLED_APPS (pip install '
-                '"django-botauth[sandbox]"), or set BOTAUTH_SANDBOX = False.',
-                id="botauth.E005",
-            )
-        ]
-    try:
-        reverse("botauth_sandbox:request_token")
-    except NoReverseMatch:
-        return [
-            Error(
-                "BOTAUTH_SANDBOX is on, but the sandbox's URLs are not included.",
-                hint='Add path("sandbox/", include("botauth_sandbox.urls")) to your root URLconf '
-                "(or set BOTAUTH_SANDBOX_URL to where you included them).",
-                id="botauth.E006",
-            )
-        ]
-    return []
+    return errors

@@ -1,12 +1,19 @@
-"""BOTAUTH_SANDBOX: the one setting, read by botauth at call time, that puts it on the sandbox."""
+"""BOTAUTH_SANDBOX: the one setting, read by botauth at call time, that puts it on the sandbox,
+and the checks (E005-E007, the sandbox's deploy check) that keep it where it belongs."""
 
 from __future__ import annotations
 
 import pytest
+from django.core.checks import Error
 
 from botauth import conf
+from botauth.checks import check_sandbox, check_settings
 from botauth.exceptions import BotauthConfigurationError
 from botauth_sandbox.keys import derive_consumer
+
+
+def ids(messages) -> list[str]:
+    return [m.id for m in messages]
 
 
 @pytest.fixture
@@ -85,3 +92,92 @@ def test_nothing_is_derived_while_the_sandbox_is_off(settings):
     assert conf.sandbox_consumer() is None
     with pytest.raises(BotauthConfigurationError):
         conf.consumer_credentials()
+
+
+def test_e001_hint_names_the_sandbox_setting(settings):
+    settings.TWITTER_CONSUMER_API_KEY = ""
+    assert "BOTAUTH_SANDBOX = True" in check_settings()[0].hint
+
+
+def test_sandbox_on_without_x_keys_needs_none(sandbox_on):
+    assert check_settings() == []
+    assert check_sandbox() == []
+
+
+def test_e005_sandbox_on_without_the_app(sandbox_on, monkeypatch):
+    from django.apps import apps
+
+    real = apps.is_installed
+    monkeypatch.setattr(apps, "is_installed", lambda name: name != "botauth_sandbox" and real(name))
+    messages = check_sandbox()
+    assert ids(messages) == ["botauth.E005"]
+    assert isinstance(messages[0], Error)
+    assert messages[0].msg == (
+        "BOTAUTH_SANDBOX is on, but the botauth_sandbox app is not installed."
+    )
+    assert messages[0].hint == (
+        'Add "botauth_sandbox" to INSTALLED_APPS (pip install "django-botauth[sandbox]"), '
+        "or set BOTAUTH_SANDBOX = False."
+    )
+
+
+def test_sandbox_check_is_registered(settings):
+    from django.core import checks
+
+    settings.BOTAUTH_SANDBOX = "yes"
+    assert "botauth.E007" in ids(checks.run_checks())
+
+
+def test_e006_sandbox_on_without_its_urls(sandbox_on):
+    sandbox_on.ROOT_URLCONF = "tests.urls_without_sandbox"
+    messages = check_sandbox()
+    assert ids(messages) == ["botauth.E006"]
+    assert messages[0].msg == "BOTAUTH_SANDBOX is on, but the sandbox's URLs are not included."
+    assert 'path("sandbox/", include("botauth_sandbox.urls"))' in messages[0].hint
+
+
+def test_sandbox_off_needs_neither_app_nor_urls(settings):
+    settings.BOTAUTH_SANDBOX = False
+    settings.ROOT_URLCONF = "tests.urls_without_sandbox"
+    assert check_sandbox() == []
+
+
+@pytest.mark.parametrize("value", ["true", "False", 1])
+def test_e007_sandbox_setting_not_a_bool(settings, value):
+    settings.BOTAUTH_SANDBOX = value
+    messages = check_sandbox()
+    assert ids(messages) == ["botauth.E007"]
+    assert messages[0].msg == f"BOTAUTH_SANDBOX must be True or False, not {value!r}."
+
+
+def deploy_ids() -> list[str]:
+    from django.core import checks
+
+    return ids(checks.run_checks(include_deployment_checks=True, tags=["security"]))
+
+
+def test_deploy_check_fails_with_the_sandbox_installed_and_debug_off(settings):
+    settings.DEBUG = False
+    from django.core import checks
+
+    messages = [
+        m
+        for m in checks.run_checks(include_deployment_checks=True)
+        if m.id == "botauth_sandbox.E001"
+    ]
+    assert len(messages) == 1
+    assert isinstance(messages[0], Error)
+    assert messages[0].msg == "The X sandbox (botauth_sandbox) is installed while DEBUG is off."
+    assert "remove 'botauth_sandbox' from INSTALLED_APPS" in messages[0].hint
+
+
+def test_deploy_check_is_quiet_while_debugging(settings):
+    settings.DEBUG = True
+    assert "botauth_sandbox.E001" not in deploy_ids()
+
+
+def test_sandbox_check_is_a_deploy_check_only(settings):
+    from django.core import checks
+
+    settings.DEBUG = False
+    assert "botauth_sandbox.E001" not in ids(checks.run_checks())
