@@ -100,4 +100,3 @@ def test_check_is_registered(settings):
 
     settings.BOTAUTH_ENCRYPTION_KEYS = []
     assert "botauth.E002" in ids(checks.run_checks())
-
