@@ -26,8 +26,8 @@ HOST = "testserver"
 CALLBACK = f"http://{HOST}/botauth/callback/"
 
 
-class SandboxNotReady(Exception):
-    pass
+class SandboxError(Exception):
+    """x_sandbox cannot do what the test asked: the project lacks the sandbox, or it refused."""
 
 
 class XSandbox:
@@ -56,10 +56,10 @@ class XSandbox:
         try:
             page = _get(browser, authorize)
             if page.status_code != 200:
-                raise SandboxNotReady(f"The sandbox's consent page answered {page.status_code}.")
+                raise SandboxError(f"The sandbox's consent page answered {page.status_code}.")
             approved = _post(browser, authorize, {"username": username, "action": "authorize"})
             if approved.status_code != 302:
-                raise SandboxNotReady(
+                raise SandboxError(
                     f"The sandbox did not approve @{username} ({approved.status_code}): "
                     f"{approved.content[:300]!r}"
                 )
@@ -158,14 +158,14 @@ def sandbox_base() -> str:
     from django.urls import NoReverseMatch, reverse
 
     if not apps.is_installed("botauth_sandbox"):
-        raise SandboxNotReady(
+        raise SandboxError(
             'x_sandbox needs the sandbox app: add "botauth_sandbox" to INSTALLED_APPS in the '
             'settings your tests use (pip install "django-botauth[sandbox]").'
         )
     try:
         request_token = reverse("botauth_sandbox:request_token")
     except NoReverseMatch as err:
-        raise SandboxNotReady(
+        raise SandboxError(
             "x_sandbox needs the sandbox's URLs: add "
             'path("sandbox/", include("botauth_sandbox.urls")) to your root URLconf.'
         ) from err

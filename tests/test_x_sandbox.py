@@ -201,7 +201,7 @@ def test_relinking_to_another_user_is_refused_by_botauth(x_sandbox, newsbot):
 def test_a_refused_approval_leaves_no_pending_flow(x_sandbox, newsbot):
     SandboxUser.objects.create(username="banned", suspended=True)
 
-    with pytest.raises(testing.SandboxNotReady, match=r"did not approve @banned \(403\)"):
+    with pytest.raises(testing.SandboxError, match=r"did not approve @banned \(403\)"):
         x_sandbox.link(newsbot, username="banned")
 
     newsbot.refresh_from_db()
@@ -212,13 +212,13 @@ def test_without_the_app_the_fixture_says_what_to_add(monkeypatch):
     from django.apps import apps
 
     monkeypatch.setattr(apps, "is_installed", lambda name: False)
-    with pytest.raises(testing.SandboxNotReady, match='add "botauth_sandbox" to INSTALLED_APPS'):
+    with pytest.raises(testing.SandboxError, match='add "botauth_sandbox" to INSTALLED_APPS'):
         testing.sandbox_base()
 
 
 def test_without_the_urls_the_fixture_says_what_to_add(settings):
     settings.ROOT_URLCONF = "tests.urls_without_sandbox"
-    with pytest.raises(testing.SandboxNotReady, match=r'include\("botauth_sandbox\.urls"\)'):
+    with pytest.raises(testing.SandboxError, match=r'include\("botauth_sandbox\.urls"\)'):
         testing.sandbox_base()
 
 
