@@ -78,12 +78,15 @@ def server(request, tmp_path) -> Iterator[tuple[str, Path]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # Up to 60 s: a loaded machine starts gunicorn slowly, and a slow first answer is a
+        # read timeout, not a connection error.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
-                requests.get(f"{base}/admin/login/", timeout=1)
+                requests.get(f"{base}/admin/login/", timeout=5)
                 break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:
+                time.sleep(0.2)
         yield base, tmp_path / "db.sqlite3"
     finally:
         process.terminate()
