@@ -18,7 +18,13 @@ from pathlib import Path
 import requests
 from requests_oauthlib import OAuth1
 
-from bench.environment import database_name, django_on_throwaway_database, free_port, server_env
+from bench.environment import (
+    database_name,
+    django_on_throwaway_database,
+    free_port,
+    sandbox_env,
+    server_env,
+)
 from bench.report import Section
 from bench.servers import gunicorn
 from bench.stats import median, ms, table, verdict
@@ -51,7 +57,7 @@ def run(options: Options) -> Section:
     with django_on_throwaway_database(env, database=database):
         auth = _signed_in_user()
         with gunicorn(
-            "sandbox-media", env, port=sandbox_port, workers=1, threads=options.threads
+            "sandbox-media", sandbox_env(env), port=sandbox_port, workers=1, threads=options.threads
         ) as sandbox:
             worker = _worker_of(sandbox.pid)
             base = f"{sandbox.base}/sandbox/2/media/upload"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from bench.environment import OUT, ROOT
+from bench.environment import OUT, ROOT, sandbox_env
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
@@ -104,7 +104,7 @@ def app_and_sandbox(
     with (
         gunicorn(
             f"{name}-sandbox",
-            env,
+            sandbox_env(env),
             port=sandbox_port,
             workers=sandbox[0],
             threads=sandbox[1],

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
@@ -10,9 +11,47 @@ from botauth.exceptions import BotauthConfigurationError
 
 
 @register()
+def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
+    value = getattr(settings, "BOTAUTH_SANDBOX", False)
+    if not isinstance(value, bool):
+        return [
+            Error(
+                f"BOTAUTH_SANDBOX must be True or False, not {value!r}.",
+                hint="Set it to a bool, e.g. BOTAUTH_SANDBOX = DEBUG.",
+                id="botauth.E007",
+            )
+        ]
+    if not value:
+        return []
+    if not apps.is_installed("botauth_sandbox"):
+        return [
+            Error(
+                "BOTAUTH_SANDBOX is on, but the botauth_sandbox app is not installed.",
+                hint='Add "botauth_sandbox" to INSTALLED_APPS (pip install '
+                '"django-botauth[sandbox]"), or set BOTAUTH_SANDBOX = False.',
+                id="botauth.E005",
+            )
+        ]
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("botauth_sandbox:request_token")
+    except NoReverseMatch:
+        return [
+            Error(
+                "BOTAUTH_SANDBOX is on, but the sandbox's URLs are not included.",
+                hint='Add path("sandbox/", include("botauth_sandbox.urls")) to your root URLconf '
+                "(or set BOTAUTH_SANDBOX_URL to where you included them).",
+                id="botauth.E006",
+            )
+        ]
+    return []
+
+
+@register()
 def check_settings(**kwargs: Any) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
-    if not (
+    if conf.sandbox_consumer() is None and not (
         getattr(settings, "TWITTER_CONSUMER_API_KEY", "")
         and getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "")
     ):
@@ -20,7 +59,8 @@ def check_settings(**kwargs: Any) -> list[CheckMessage]:
             Error(
                 "TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET are not both set.",
                 hint="Copy your X app's API key and secret from the developer portal "
-                "(Keys and tokens), or turn on BOTAUTH_SANDBOX for development.",
+                "(Keys and tokens), or set BOTAUTH_SANDBOX = True (with the botauth_sandbox app "
+                "installed) to develop against botauth's sandbox of X.",
                 id="botauth.E001",
             )
         )

@@ -10,17 +10,40 @@ from botauth.exceptions import BotauthConfigurationError
 
 X_API_URL = "https://api.twitter.com"
 X_UPLOAD_URL = "https://upload.twitter.com"
+SANDBOX_URL = "http://127.0.0.1:8000/sandbox"
+
+
+def sandbox_enabled() -> bool:
+    """BOTAUTH_SANDBOX: botauth talks to the sandbox app (a fake X) instead of X."""
+    # Only a real True: the string "false" from an environment variable is truthy.
+    return getattr(settings, "BOTAUTH_SANDBOX", False) is True
+
+
+def sandbox_consumer() -> tuple[str, str] | None:
+    """The consumer pair derived from SECRET_KEY while the sandbox is on and no X keys are set."""
+    if not sandbox_enabled() or _x_consumer() != ("", ""):
+        return None
+    # Imported only here: botauth must not import the sandbox unless it is turned on.
+    from botauth_sandbox.keys import derive_consumer
+
+    return derive_consumer(str(settings.SECRET_KEY))
 
 
 def consumer_credentials() -> tuple[str, str]:
-    key = getattr(settings, "TWITTER_CONSUMER_API_KEY", "")
-    secret = getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "")
+    key, secret = sandbox_consumer() or _x_consumer()
     if not key or not secret:
         raise BotauthConfigurationError(
             "Set TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET to your X app's "
             "API key and secret (developer portal > your app > Keys and tokens)."
         )
     return key, secret
+
+
+def _x_consumer() -> tuple[str, str]:
+    return (
+        str(getattr(settings, "TWITTER_CONSUMER_API_KEY", "") or ""),
+        str(getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "") or ""),
+    )
 
 
 def bearer_token() -> str | None:
@@ -39,7 +62,10 @@ def callback_url() -> str:
 
 
 def api_url() -> str:
-    return str(getattr(settings, "BOTAUTH_X_API_URL", "") or X_API_URL).rstrip("/")
+    url = getattr(settings, "BOTAUTH_X_API_URL", "")
+    if not url and sandbox_enabled():
+        url = getattr(settings, "BOTAUTH_SANDBOX_URL", "") or SANDBOX_URL
+    return str(url or X_API_URL).rstrip("/")
 
 
 def request_timeout() -> float:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from botauth_sandbox import api, uploads, views
+from botauth_sandbox.guard import guarded
 from botauth_sandbox.oauth2 import views as oauth2_views
 
 app_name = "botauth_sandbox"
@@ -46,3 +47,6 @@ urlpatterns = [
     # Last: whatever else is asked of the sandbox gets a JSON problem, never an HTML page.
     re_path(r"^(?P<rest>.*)$", api.not_found, name="not_found"),
 ]
+
+# Last, so that every endpoint above refuses to serve outside development and tests.
+urlpatterns = guarded(urlpatterns)

@@ -13,7 +13,9 @@ from django.test import Client
 from botauth.models import BotAccount
 from tests import xmock
 
-pytest_plugins = ["tests.browser"]
+# The x_sandbox fixture: the distribution's pytest11 entry point brings it once the project is
+# installed; these tests run from the checkout. Both register it under its module's name, once.
+pytest_plugins = ["tests.browser", "botauth_sandbox.testing"]
 
 
 @pytest.fixture
