@@ -13,7 +13,7 @@ from django.urls import URLPattern, path
 from django.utils.html import format_html
 
 from botauth import flows
-from botauth.exceptions import BotauthConfigurationError
+from botauth.exceptions import BotauthConfigurationError, DecryptionError
 from botauth.models import BotAccount, BotAccountQuerySet
 from botauth.verification import verify_accounts
 
@@ -96,7 +96,7 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         linked = queryset.linked()
         try:
             report(request, verify_accounts(linked, concurrency=8, retries=1))
-        except BotauthConfigurationError as err:
+        except (BotauthConfigurationError, DecryptionError) as err:
             messages.error(request, str(err))
 
     def get_urls(self) -> list[URLPattern]:
@@ -136,7 +136,8 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def unlink_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         account = self._account(request, object_id)
         if request.method == "POST":
-            result = flows.unlink(account=BotAccount.objects.get(pk=account.pk))
+            # The admin's rows defer the secrets: a token that cannot be decrypted is forgotten.
+            result = flows.unlink(account=account)
             if result.revoked:
                 messages.success(request, f"Unlinked “{account.name}”; X revoked its token.")
             elif not result.had_token:

@@ -57,3 +57,15 @@ class IdentityConflictError(LinkError):
     """X's user is linked to another BotAccount, or is not the one stored on this one."""
 
     status_code = 409
+
+
+class LinkForbiddenError(LinkError):
+    """The person may no longer change this BotAccount (checked again when X sends them back)."""
+
+    status_code = 403
+
+
+class LinkUnavailableError(LinkError):
+    """The database failed while the link was being stored; the flow was put back as it was."""
+
+    status_code = 503
