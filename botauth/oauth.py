@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import requests
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from requests_oauthlib import OAuth1
 
@@ -62,19 +63,22 @@ def checked_grant(
     prefix = TOKEN_USER_RE.fullmatch(token)
     problem = ""
     if not (TOKEN_VALUE_RE.fullmatch(token) and TOKEN_VALUE_RE.fullmatch(secret)):
-        problem = "an access token or secret that is empty, too long or not printable"
+        problem = _("an access token or secret that is empty, too long or not printable")
     elif not user_id and prefix is None:
-        problem = "no user_id, and an access token that does not start with one"
+        problem = _("no user_id, and an access token that does not start with one")
     elif user_id and not USER_ID_RE.fullmatch(user_id):
-        problem = "a user_id that is not 1 to 19 digits"
+        problem = _("a user_id that is not 1 to 19 digits")
     elif prefix is not None and user_id and prefix[1] != user_id:
-        problem = "an access token that belongs to another user_id"
+        problem = _("an access token that belongs to another user_id")
     elif not SCREEN_NAME_RE.fullmatch(screen_name):
-        problem = "a screen_name that is not 1 to 15 letters, digits or underscores"
+        problem = _("a screen_name that is not 1 to 15 letters, digits or underscores")
     elif not ACCESS_LEVEL_RE.fullmatch(access_level):
-        problem = "an access level that is not one of X's"
+        problem = _("an access level that is not one of X's")
     if problem:
-        raise XRejectedError(f"X sent {problem} while {doing}; nothing was stored.")
+        raise XRejectedError(
+            _("X sent %(problem)s while %(doing)s; nothing was stored.")
+            % {"problem": problem, "doing": doing}
+        )
     return AccessGrant(
         token=token,
         secret=secret,

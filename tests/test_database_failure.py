@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from botauth import flows
 from botauth.exceptions import LinkUnavailableError
+from botauth.flows import exchange
 from botauth.models import BotAccount
 from tests import xmock
 from tests.conftest import make_linked
@@ -159,7 +160,7 @@ def test_a_connection_lost_outside_a_transaction_is_reopened_to_put_the_flow_bac
         kill_this_connection()
         BotAccount.objects.count()  # fails, and leaves the dead connection open
 
-    monkeypatch.setattr(flows, "_store", store)
+    monkeypatch.setattr(exchange, "store", store)
     with pytest.raises(LinkUnavailableError):
         flows.complete_link(
             account=account, oauth_token=xmock.REQUEST_TOKEN, verifier=xmock.VERIFIER, user=staff

@@ -11,34 +11,30 @@ chosen by its callback's parameters in protocol_for()).
 
 from __future__ import annotations
 
-import hmac
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DatabaseError, IntegrityError, InterfaceError, connections, transaction
+from django.db import transaction
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import conf, encryption, oauth
+from botauth import encryption, oauth
 from botauth.exceptions import (
     DecryptionError,
-    FlowExpiredError,
     FlowNotFoundError,
-    IdentityConflictError,
     LinkError,
     LinkForbiddenError,
     LinkUnavailableError,
     XRejectedError,
     XUnavailableError,
 )
-from botauth.flows import binding, oauth1
+from botauth.flows import binding, exchange, oauth1
 from botauth.flows.binding import Session
 from botauth.flows.protocol import LinkProtocol
 from botauth.models import ACCESS_CLEARED, PENDING_CLEARED, BotAccount
-from botauth.oauth import AccessGrant
 
 __all__ = [
     "ACCESS_CLEARED",
@@ -56,21 +52,9 @@ __all__ = [
     "unlink",
 ]
 
-logger = logging.getLogger("botauth")
-# What a lost or refused database connection raises (InterfaceError is not a DatabaseError).
-DATABASE_ERRORS = (DatabaseError, InterfaceError)
-
-NOT_FOUND = (
-    "This authorization does not match a link you started: it is unknown, was already used, "
-    "or was started by another user. Start again with “Link with X” on the bot account."
-)
-OTHER_SESSION = (
+OTHER_SESSION = gettext_lazy(
     "This authorization belongs to a link started in another browser session. Finish it in "
     "the browser that started it, or start again here with “Link with X”."
-)
-DATABASE_DOWN = (
-    "The database did not answer while the link was being stored; the account was left as it "
-    "was. Try again in a moment."
 )
 
 
@@ -89,10 +73,6 @@ class Unlinked:
 
 def _person(user: Any) -> Any:
     return user if user is not None and user.is_authenticated else None
-
-
-def _same(stored: str, given: str) -> bool:
-    return hmac.compare_digest(stored.encode(), given.encode())
 
 
 def protocol_for(query: QueryDict) -> LinkProtocol:
@@ -149,17 +129,26 @@ def finish_link(
         if may_change is not None and not may_change(account):
             account.clear_pending()
             raise LinkForbiddenError(
-                f"You may no longer change “{account.name}”, so the link was not completed "
-                "and its authorization was discarded."
+                _(
+                    "You may no longer change “%(name)s”, so the link was not completed and its "
+                    "authorization was discarded."
+                )
+                % {"name": account.name}
             )
         if answer.cancelled:
             account.clear_pending()
             finished = Finished(account=account, cancelled=True)
         else:
-            linked = _complete(account, key=answer.key, code=answer.code, user=user, p=protocol)
+            linked = exchange.complete(
+                account,
+                key=answer.key,
+                code=answer.code,
+                linked_by=_person(user),
+                protocol=protocol,
+            )
             finished = Finished(account=linked)
-    except DATABASE_ERRORS as err:
-        raise LinkUnavailableError(DATABASE_DOWN) from err
+    except exchange.DATABASE_ERRORS as err:
+        raise LinkUnavailableError(str(exchange.DATABASE_DOWN)) from err
     return finished
 
 
@@ -170,7 +159,7 @@ def find_pending(*, oauth_token: str, user: Any, session: Session | None = None)
     Only the keys are compared; no row's secrets are read.
     """
     if user is None or user.pk is None:
-        raise FlowNotFoundError(NOT_FOUND)
+        raise FlowNotFoundError(exchange.NOT_FOUND)
     candidates = (
         BotAccount.objects.without_secrets()
         .filter(link_started_by=user.pk)
@@ -178,12 +167,12 @@ def find_pending(*, oauth_token: str, user: Any, session: Session | None = None)
     )
     match = None
     for candidate in candidates:
-        if _same(candidate.twitter_oauth_token, oauth_token):
+        if exchange.same(candidate.twitter_oauth_token, oauth_token):
             match = candidate
     if match is None:
-        raise FlowNotFoundError(NOT_FOUND)
+        raise FlowNotFoundError(exchange.NOT_FOUND)
     if not binding.bound_here(session, match):
-        raise FlowNotFoundError(OTHER_SESSION)
+        raise FlowNotFoundError(str(OTHER_SESSION))
     return match
 
 
@@ -208,66 +197,15 @@ def complete_link(
 ) -> BotAccount:
     """Complete the account's pending OAuth 1.0a flow with X's verifier (or PIN)."""
     started_by = user.pk if user is not None else None
-    if account.link_started_by_id != started_by or not _same(
+    if account.link_started_by_id != started_by or not exchange.same(
         account.twitter_oauth_token, oauth_token
     ):
-        raise FlowNotFoundError(NOT_FOUND)
+        raise FlowNotFoundError(exchange.NOT_FOUND)
     if not binding.bound_here(session, account):
-        raise FlowNotFoundError(OTHER_SESSION)
-    return _complete(account, key=oauth_token, code=verifier, user=user, p=oauth1)
-
-
-@sensitive_variables()
-def _complete(
-    account: BotAccount, *, key: str, code: str, user: Any, p: LinkProtocol
-) -> BotAccount:
-    """Exchange the code once and store the access pair and X identity.
-
-    The flow is claimed with a compare-and-set on the row before X is called, so a callback
-    delivered twice exchanges once, and no database lock is held while X answers (on SQLite
-    that lock would block a sandbox served by the same database). X or the database failing
-    puts the flow back for a retry; an identity conflict ends the (now used) flow and keeps the
-    stored pair.
-    """
-    started = account.link_started_at
-    if started is None or timezone.now() - started > conf.pending_ttl():
-        account.clear_pending()
-        raise FlowExpiredError(
-            "This authorization expired before X sent you back. Start again with “Link with X”."
-        )
-    try:
-        secret = account.twitter_oauth_token_secret
-    except DecryptionError as err:
-        account.clear_pending()
-        raise LinkError(
-            f"{err} This authorization cannot be finished; start again with “Link with X”."
-        ) from err
-    claimed = BotAccount.objects.filter(pk=account.pk, link_started_at=started)
-    if not claimed.filter(twitter_oauth_token=key).update(twitter_oauth_token=""):
-        raise FlowNotFoundError(NOT_FOUND)
-    try:
-        grant = p.exchange(key=key, secret=secret, code=code)
-        return _store(account.pk, grant, linked_by=_person(user))
-    except LinkError:
-        raise
-    except DATABASE_ERRORS as err:
-        _put_back(claimed, key, pk=account.pk)
-        raise LinkUnavailableError(DATABASE_DOWN) from err
-    except Exception:
-        _put_back(claimed, key, pk=account.pk)
-        raise
-
-
-def _put_back(claimed: Any, key: str, *, pk: int) -> None:
-    """Undo a claim, so that the same callback (or PIN) can be tried again."""
-    db = connections[claimed.db]
-    if not db.in_atomic_block:
-        # A connection the server dropped stays broken until closed; the update opens a new one.
-        db.close_if_unusable_or_obsolete()
-    try:
-        claimed.filter(twitter_oauth_token="").update(twitter_oauth_token=key)
-    except DATABASE_ERRORS:
-        logger.exception("The pending link of bot account pk=%s could not be put back.", pk)
+        raise FlowNotFoundError(str(OTHER_SESSION))
+    return exchange.complete(
+        account, key=oauth_token, code=verifier, linked_by=_person(user), protocol=oauth1
+    )
 
 
 @sensitive_variables()
@@ -278,63 +216,16 @@ def import_access(*, account: BotAccount, token: str, secret: str) -> BotAccount
     """
     if not (oauth.TOKEN_VALUE_RE.fullmatch(token) and oauth.TOKEN_VALUE_RE.fullmatch(secret)):
         raise LinkError(
-            "That is not an access token and secret: each is one line of printable characters "
-            "without spaces."
+            _(
+                "That is not an access token and secret: each is one line of printable "
+                "characters without spaces."
+            )
         )
     grant = oauth1.identify(token=token, secret=secret)
     try:
-        return _store(account.pk, grant, linked_by=None, end_flow_on_conflict=False)
-    except DATABASE_ERRORS as err:
-        raise LinkUnavailableError(DATABASE_DOWN) from err
-
-
-@sensitive_variables()
-def _store(
-    pk: int, grant: AccessGrant, *, linked_by: Any, end_flow_on_conflict: bool = True
-) -> BotAccount:
-    """Store what X granted, under the identity rules; a conflict stores nothing."""
-    try:
-        with transaction.atomic():
-            account = BotAccount.objects.without_secrets().select_for_update().get(pk=pk)
-            conflict = _identity_conflict(account, grant)
-            if not conflict:
-                account.store_access(
-                    token=grant.token,
-                    secret=grant.secret,
-                    user_id=grant.user_id,
-                    username=grant.screen_name,
-                    access_level=grant.access_level,
-                    linked_by=linked_by,
-                )
-    except IntegrityError:
-        # Another account took this X user between the check and the write.
-        account = BotAccount.objects.without_secrets().get(pk=pk)
-        conflict = _identity_conflict(account, grant) or (
-            f"X account @{grant.screen_name} was linked elsewhere at the same moment; "
-            "nothing was changed."
-        )
-    if conflict:
-        if end_flow_on_conflict:
-            account.clear_pending()
-        raise IdentityConflictError(conflict)
-    return account
-
-
-def _identity_conflict(account: BotAccount, grant: AccessGrant) -> str | None:
-    other = BotAccount.objects.filter(twitter_user_id=grant.user_id).exclude(pk=account.pk)
-    other_name = other.values_list("name", flat=True).first()
-    if other_name is not None:
-        return (
-            f"X account @{grant.screen_name} is already linked to bot account “{other_name}”. "
-            "Unlink it there first; nothing was changed."
-        )
-    if account.twitter_user_id and account.twitter_user_id != grant.user_id:
-        return (
-            f"“{account.name}” is linked to @{account.twitter_username}, but X approved "
-            f"@{grant.screen_name}. Unlink it first to link a different X account; "
-            "nothing was changed."
-        )
-    return None
+        return exchange.store(account.pk, grant, linked_by=None, end_flow_on_conflict=False)
+    except exchange.DATABASE_ERRORS as err:
+        raise LinkUnavailableError(str(exchange.DATABASE_DOWN)) from err
 
 
 @sensitive_variables()
@@ -350,7 +241,8 @@ def unlink(*, account: BotAccount) -> Unlinked:
         except DecryptionError:
             token = secret = ""
             result = Unlinked(
-                had_token=True, reason="its token cannot be decrypted with BOTAUTH_ENCRYPTION_KEYS"
+                had_token=True,
+                reason=_("its token cannot be decrypted with BOTAUTH_ENCRYPTION_KEYS"),
             )
         if token:
             try:

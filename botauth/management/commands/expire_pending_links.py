@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from botauth import flows
 
@@ -20,4 +21,9 @@ class Command(BaseCommand):
             for name in names:
                 self.stdout.write(f"  {name}")
         if verbosity >= 1:
-            self.stdout.write(f"Expired {len(names)} abandoned link flows.")
+            done = ngettext(
+                "Expired %(count)d abandoned link flow.",
+                "Expired %(count)d abandoned link flows.",
+                len(names),
+            )
+            self.stdout.write(done % {"count": len(names)})

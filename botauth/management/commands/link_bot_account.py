@@ -7,6 +7,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from botauth import flows
 from botauth.exceptions import (
@@ -78,15 +80,16 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Linked {name} to @{linked.twitter_username}"))
             if linked.access_level and not linked.can_write:
                 self.say(
-                    f"X reports access level {linked.access_level!r}: this token cannot post.",
+                    _("X reports access level %(level)r: this token cannot post.")
+                    % {"level": linked.access_level},
                     style=self.style.WARNING,
                 )
         if verbosity >= 2:
             for label, value in (
-                ("X user id", linked.twitter_user_id),
-                ("X handle", f"@{linked.twitter_username}"),
-                ("access level", linked.access_level or "not reported by X"),
-                ("linked at", linked.linked_at.isoformat() if linked.linked_at else "-"),
+                (_("X user id"), linked.twitter_user_id),
+                (_("X handle"), f"@{linked.twitter_username}"),
+                (_("access level"), linked.access_level or _("not reported by X")),
+                (_("linked at"), linked.linked_at.isoformat() if linked.linked_at else "-"),
             ):
                 self.stdout.write(f"  {label:<13} {value}")
 
@@ -97,14 +100,16 @@ class Command(BaseCommand):
     def link_by_pin(self, account: BotAccount, stdin: IO[str]) -> BotAccount:
         if account.is_linked:
             self.say(
-                f"“{account.name}” is already linked to @{account.twitter_username}. Approving "
-                "as that X account renews its token; another X account is refused (unlink "
-                "first).",
+                _(
+                    "“%(name)s” is already linked to @%(handle)s. Approving as that X account "
+                    "renews its token; another X account is refused (unlink first)."
+                )
+                % {"name": account.name, "handle": account.twitter_username},
                 style=self.style.WARNING,
             )
         url = flows.start_link(account=account, user=None, callback="oob")
         # Read as the sandbox app does (botauth.conf.sandbox_enabled()): only a real True.
-        where = "the botauth SANDBOX (a fake X)" if sandbox_on() else "X"
+        where = _("the botauth SANDBOX (a fake X)") if sandbox_on() else "X"
         self.stdout.write(f"Open this URL, sign in to {where} as the bot and approve:\n\n  {url}\n")
         tries = 0
         while True:
@@ -119,11 +124,17 @@ class Command(BaseCommand):
                 return linked_or_problem
             problem = linked_or_problem
             if tries == PIN_TRIES:
-                raise LinkError(f"{problem} Gave up after {PIN_TRIES} tries.")
+                raise LinkError(
+                    _("%(problem)s Gave up after %(tries)d tries.")
+                    % {"problem": problem, "tries": PIN_TRIES}
+                )
             left = PIN_TRIES - tries
-            self.stderr.write(
-                f"{problem} Type it again ({left} {'try' if left == 1 else 'tries'} left)."
+            again = ngettext(
+                "%(problem)s Type it again (%(left)d try left).",
+                "%(problem)s Type it again (%(left)d tries left).",
+                left,
             )
+            self.stderr.write(again % {"problem": problem, "left": left})
 
     def try_pin(self, account: BotAccount, pin: str) -> BotAccount | str:
         """Complete the flow with this PIN, or say what was wrong when the person may retry."""
@@ -137,18 +148,20 @@ class Command(BaseCommand):
             # A 401 is X saying the PIN is wrong; anything else will not get better by retrying.
             if err.status != 401:
                 raise
-            return str(err) if self.verbosity >= 2 else "X did not accept that PIN."
+            return str(err) if self.verbosity >= 2 else _("X did not accept that PIN.")
 
     def read_pair(self, stdin: IO[str]) -> dict[str, str]:
         if stdin.isatty():
-            token = getpass.getpass("Access token: ")
-            secret = getpass.getpass("Access token secret: ")
+            token = getpass.getpass(_("Access token: "))
+            secret = getpass.getpass(_("Access token secret: "))
         else:
             token, secret = stdin.readline().strip(), stdin.readline().strip()
         if not (token and secret):
             raise LinkError(
-                "--import reads the access token and its secret from standard input, one per "
-                "line; both are needed."
+                _(
+                    "--import reads the access token and its secret from standard input, one "
+                    "per line; both are needed."
+                )
             )
         return {"token": token, "secret": secret}
 
