@@ -8,7 +8,7 @@ import requests
 from django.utils import timezone
 
 from botauth.models import BotAccount
-from tests import xmock
+from tests import spec, xmock
 from tests.conftest import call, make_linked
 
 PIN = "1234567"
@@ -125,6 +125,7 @@ def test_wrong_pin_three_times_changes_nothing_and_shows_no_raw_json(account, x)
 def test_the_second_pin_links_with_the_first_request_token(account, x):
     xmock.request_token(x)
     wrong = {"errors": [{"code": 32, "message": "Could not authenticate you."}]}
+    spec.validate_v1_errors(wrong)
     x.post(xmock.ACCESS_TOKEN_URL, json=wrong, status=401)
     xmock.access_token(x)
     out, err, code = run_command("newsbot", stdin=f"7654321\n{PIN}\n")
