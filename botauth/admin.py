@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from botauth import flows, history, labels, views
-from botauth.exceptions import BotauthConfigurationError
+from botauth.exceptions import BotauthConfigurationError, DecryptionError
 from botauth.models import SECRET_FIELDS, BotAccount, BotAccountQuerySet
 from botauth.reporting import reports_safely
 from botauth.verification import Outcome, verify_accounts
@@ -211,7 +211,7 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if accounts:
             try:
                 verify_accounts(linked, concurrency=8, retries=1, on_outcome=outcomes.append)
-            except BotauthConfigurationError as err:
+            except (BotauthConfigurationError, DecryptionError) as err:
                 messages.error(request, str(err))
                 return
         report(request, outcomes, skipped=skipped)
@@ -270,7 +270,8 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         account = self._account(request, object_id)
         if request.method == "POST":
             handle = account.twitter_username
-            result = flows.unlink(account=BotAccount.objects.get(pk=account.pk))
+            # The admin's rows defer the secrets: a token that cannot be decrypted is forgotten.
+            result = flows.unlink(account=account)
             names = {"name": account.name, "reason": result.reason}
             if result.revoked:
                 messages.success(

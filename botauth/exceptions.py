@@ -97,3 +97,15 @@ class MediaProcessingTimeoutError(MediaError, XUnavailableError):
     def __init__(self, message: str, *, media_id: str) -> None:
         super().__init__(message)
         self.media_id = media_id
+
+
+class LinkForbiddenError(LinkError):
+    """The person may no longer change this BotAccount (checked again when X sends them back)."""
+
+    status_code = 403
+
+
+class LinkUnavailableError(LinkError):
+    """The database failed while the link was being stored; the flow was put back as it was."""
+
+    status_code = 503

@@ -5,8 +5,9 @@ from typing import Any
 import tweepy
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from botauth import conf
@@ -22,6 +23,7 @@ PENDING_CLEARED: dict[str, Any] = {
     "link_protocol": "",
     "link_started_by": None,
     "link_started_at": None,
+    "link_session_hash": "",
 }
 # The access pair and everything learned with it, and what each holds when there is none.
 ACCESS_CLEARED: dict[str, Any] = {
@@ -57,6 +59,23 @@ class BotAccountQuerySet(models.QuerySet["BotAccount"]):
     def without_secrets(self) -> BotAccountQuerySet:
         """Rows whose tokens are not read: nothing is decrypted, and save() leaves them alone."""
         return self.defer(*SECRET_FIELDS)
+
+    def abandoned(self) -> BotAccountQuerySet:
+        """Accounts whose pending flow is older than BOTAUTH_PENDING_TTL (or lost its start)."""
+        cutoff = timezone.now() - conf.pending_ttl()
+        flow = ~Q(twitter_oauth_token="") | Q(status=BotAccount.Status.PENDING)
+        return self.filter(flow, Q(link_started_at__lt=cutoff) | Q(link_started_at__isnull=True))
+
+    def clear_pending(self) -> int:
+        """End these accounts' pending flows; each status goes back to what its stored pair says."""
+        return self.update(
+            **PENDING_CLEARED,
+            status=Case(
+                When(status__in=LINKED_STATUSES, then=F("status")),
+                default=Value(BotAccount.Status.UNLINKED),
+            ),
+            updated_at=timezone.now(),
+        )
 
 
 class BotAccount(models.Model):
@@ -98,6 +117,15 @@ class BotAccount(models.Model):
         related_name="+",
     )
     link_started_at = models.DateTimeField(null=True, blank=True)
+    link_session_hash = models.CharField(
+        _("link session binding"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "SHA-256 of a random value kept in the browser session that started the pending "
+            "link; empty when it was started without one (the PIN command)."
+        ),
+    )
 
     twitter_access_token = EncryptedTextField(blank=True)
     twitter_access_token_secret = EncryptedTextField(blank=True)
@@ -216,7 +244,13 @@ class BotAccount(models.Model):
 
     @sensitive_variables()
     def begin_link(
-        self, *, flow_key: str, flow_secret: str, started_by: Any, protocol: str = "oauth1"
+        self,
+        *,
+        flow_key: str,
+        flow_secret: str,
+        started_by: Any,
+        session_hash: str = "",
+        protocol: str = "oauth1",
     ) -> None:
         """Store a pending flow; an account already linked keeps its pair until it completes."""
         self._change(
@@ -225,14 +259,14 @@ class BotAccount(models.Model):
             link_protocol=protocol,
             link_started_by=started_by,
             link_started_at=timezone.now(),
+            link_session_hash=session_hash,
             status=self.status if self.is_linked else self.Status.PENDING,
         )
 
     def clear_pending(self) -> None:
         """Forget the pending flow; the status goes back to what the stored pair says."""
-        self._change(
-            status=self.status if self.is_linked else self.Status.UNLINKED, **PENDING_CLEARED
-        )
+        type(self).objects.filter(pk=self.pk).clear_pending()
+        self.refresh_from_db(fields=["status", "updated_at", *PENDING_CLEARED])
 
     @sensitive_variables()
     def store_access(

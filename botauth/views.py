@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -32,6 +33,15 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def may_change(request: HttpRequest, account: BotAccount) -> bool:
+    """The admin's own object-level answer, so that a custom ModelAdmin's rules apply here too."""
+    try:
+        model_admin = admin.site.get_model_admin(BotAccount)
+    except NotRegistered:
+        return request.user.has_perm("botauth.change_botaccount")
+    return model_admin.has_change_permission(request, account)
+
+
 def callback_url(request: HttpRequest) -> str:
     return conf.callback_url() or request.build_absolute_uri(
         reverse("botauth:authenticate_twitter_callback")
@@ -46,9 +56,16 @@ def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
         return link_button_instead(request, pk)
     if not request.user.has_perm("botauth.change_botaccount"):
         raise PermissionDenied
-    account = get_object_or_404(BotAccount, pk=pk)
+    account = get_object_or_404(BotAccount.objects.without_secrets(), pk=pk)
+    if not may_change(request, account):
+        raise PermissionDenied
     try:
-        url = flows.start_link(account=account, user=request.user, callback=callback_url(request))
+        url = flows.start_link(
+            account=account,
+            user=request.user,
+            callback=callback_url(request),
+            session=request.session,
+        )
     except (XError, BotauthConfigurationError) as err:
         messages.error(request, f"Could not start linking “{account.name}” with X: {err}")
         return redirect(safe_next(request, change_url(account)))
@@ -81,7 +98,7 @@ def error_page(
         **admin.site.each_context(request),
         "title": _("Linking with X did not complete"),
         "message": message,
-        "retry": status == 502,
+        "retry": status in (502, 503),
         "account": account,
     }
     return TemplateResponse(request, "botauth/callback_error.html", context, status=status)
@@ -92,7 +109,12 @@ def error_page(
 @staff_member_required
 def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
     try:
-        finished = flows.finish_link(query=request.GET, user=request.user)
+        finished = flows.finish_link(
+            query=request.GET,
+            user=request.user,
+            session=request.session,
+            may_change=lambda account: may_change(request, account),
+        )
     except LinkError as err:
         return error_page(request, str(err), status=err.status_code, account=err.account)
     except XUnavailableError as err:
