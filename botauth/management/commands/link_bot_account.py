@@ -4,13 +4,12 @@ import getpass
 import sys
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from botauth import flows
+from botauth import conf, flows
 from botauth.exceptions import (
     BotauthConfigurationError,
     DecryptionError,
@@ -109,7 +108,7 @@ class Command(BaseCommand):
             )
         url = flows.start_link(account=account, user=None, callback="oob")
         # Read as the sandbox app does (botauth.conf.sandbox_enabled()): only a real True.
-        where = _("the botauth SANDBOX (a fake X)") if sandbox_on() else "X"
+        where = _("the botauth SANDBOX (a fake X)") if conf.sandbox_enabled() else "X"
         self.stdout.write(f"Open this URL, sign in to {where} as the bot and approve:\n\n  {url}\n")
         tries = 0
         while True:
@@ -174,7 +173,3 @@ class Command(BaseCommand):
                 fresh = BotAccount.objects.without_secrets().get(pk=account.pk)
                 if fresh.twitter_oauth_token and fresh.link_started_by_id is None:
                     fresh.clear_pending()
-
-
-def sandbox_on() -> bool:
-    return getattr(settings, "BOTAUTH_SANDBOX", False) is True
