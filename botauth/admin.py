@@ -33,6 +33,8 @@ READONLY_FIELDS = (
     "last_verification",
     "last_verification_detail",
     "rate_limit_reset_at",
+    "last_seen_working_at",
+    "unauthorized_since",
     "link_started_by",
     "link_started_at",
 )

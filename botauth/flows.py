@@ -39,6 +39,8 @@ ACCESS_CLEARED: dict[str, Any] = {
     "last_verification": "",
     "last_verification_detail": "",
     "rate_limit_reset_at": None,
+    "last_seen_working_at": None,
+    "unauthorized_since": None,
 }
 
 NOT_FOUND = (

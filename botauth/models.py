@@ -6,9 +6,10 @@ import tweepy
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import conf
+from botauth import conf, health
 from botauth.exceptions import NotLinkedError
 from botauth.fields import EncryptedTextField
 from botauth.transport import XSession
@@ -65,6 +66,23 @@ class BotAccount(models.Model):
     last_verification = models.CharField(max_length=16, choices=Verification.choices, blank=True)
     last_verification_detail = models.CharField(max_length=255, blank=True)
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    # Learned from the bot's own requests (botauth.health) as well as from verify_bot_tokens.
+    last_seen_working_at = models.DateTimeField(
+        _("last seen working"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("When X last accepted this token: a request of the bot's or a verification."),
+    )
+    unauthorized_since = models.DateTimeField(
+        _("401 seen since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "First 401 from X with no success since. The account is marked invalid only when X "
+            "still answers 401 BOTAUTH_HEALTH_CONFIRM_AFTER later."
+        ),
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -128,6 +146,7 @@ class BotAccount(models.Model):
         }
         client = tweepy.Client(**options)
         client.session = XSession(timeout=timeout)
+        client.session.hooks["response"].append(health.TrafficHook(self))
         return client
 
     @sensitive_variables()

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import oauth
+from botauth import health, oauth
 from botauth.models import LINKED_STATUSES, BotAccount, can_post
 from botauth.transport import XSession
 
@@ -34,12 +34,8 @@ CHECK_FIELDS = [
     "twitter_access_token",
     "twitter_access_token_secret",
     "access_level",
+    "unauthorized_since",
 ]
-STATUS_AFTER: dict[str, str] = {
-    Result.VALID: Status.LINKED,
-    Result.INVALID: Status.INVALID,
-    Result.SUSPENDED: Status.SUSPENDED,
-}
 
 
 @dataclass(frozen=True)
@@ -52,6 +48,7 @@ class Outcome:
     detail: str
     rate_limit_reset_at: datetime | None
     checked_at: datetime
+    x_calls: int = 1
 
     @property
     def can_write(self) -> bool:
@@ -73,9 +70,8 @@ class Outcome:
 
 
 def _problem(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
+    body = health.json_body(response)
+    if body is None:
         return response.text[:120]
     if isinstance(body, dict) and "errors" in body:
         return "; ".join(str(e.get("message", e)) for e in body["errors"])[:200]
@@ -84,22 +80,24 @@ def _problem(response: requests.Response) -> str:
     return str(body)[:200]
 
 
-def _app_forbidden(response: requests.Response) -> bool:
-    """A 403 about the X app's access tier (v2 client-forbidden, v1.1 code 453)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    if not isinstance(body, dict):
-        return False
-    codes = {e.get("code") for e in body.get("errors", []) if isinstance(e, dict)}
-    return str(body.get("type", "")).endswith("/client-forbidden") or 453 in codes
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _rejected(account: BotAccount, problem: str, now: datetime) -> str:
+    # One 401 is not proof (health's rule): say where the account stands in it.
+    since = account.unauthorized_since
+    when = health.confirmed_at(since, now)
+    if since is not None and now >= when:
+        return f"X rejected the token: {problem}; 401 since {_utc(since)}: invalid"
+    first = "first 401" if since is None else f"401 since {_utc(since)}"
+    return f"X rejected the token: {problem}; {first}, invalid if still so after {_utc(when)}"
 
 
 def _classify(account: BotAccount, response: requests.Response) -> tuple[str, str, dict[str, Any]]:
-    extra: dict[str, Any] = {"access_level": response.headers.get("x-access-level", "")}
-    code = response.status_code
-    if code == 200:
+    extra: dict[str, Any] = {"access_level": health.access_level_of(response)}
+    signal = health.signal_of(response)
+    if response.status_code == 200:
         try:
             data = response.json()["data"]
         except (ValueError, KeyError, TypeError):
@@ -111,18 +109,17 @@ def _classify(account: BotAccount, response: requests.Response) -> tuple[str, st
         if extra["access_level"] and not can_post(extra["access_level"]):
             detail = "; ".join(filter(None, [detail, "token cannot post (no write access)"]))
         return Result.VALID, detail, extra
-    if code == 401:
-        return Result.INVALID, f"X rejected the token: {_problem(response)}", extra
-    if code == 403 and _app_forbidden(response):
+    if signal is health.Signal.UNAUTHORIZED:
+        return Result.INVALID, _rejected(account, _problem(response), timezone.now()), extra
+    if signal is health.Signal.APP_FORBIDDEN:
         return Result.ERROR, f"X refused the app, not this bot: {_problem(response)}", extra
-    if code == 403:
+    if response.status_code == 403:
+        # /2/users/me has nothing of its own to forbid: any other 403 is about the account.
         return Result.SUSPENDED, f"X refused access: {_problem(response)}", extra
-    if code == 429:
-        reset = response.headers.get("x-rate-limit-reset", "")
-        if reset.isdigit():
-            extra["rate_limit_reset_at"] = datetime.fromtimestamp(int(reset), tz=UTC)
+    if signal is health.Signal.RATE_LIMITED:
+        extra["rate_limit_reset_at"] = health.reset_time_of(response)
         return Result.RATE_LIMITED, "X rate limit reached; try after the reset time", extra
-    return Result.ERROR, f"X answered {code}: {_problem(response)}", extra
+    return Result.ERROR, f"X answered {response.status_code}: {_problem(response)}", extra
 
 
 _local = threading.local()
@@ -140,7 +137,9 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
     """Ask X who this token belongs to; retry timeouts and 5xx only, a few times."""
     result, detail = str(Result.ERROR), ""
     extra: dict[str, Any] = {}
+    calls = 0
     for attempt in range(retries + 1):
+        calls += 1
         try:
             response = oauth.get_users_me(
                 _session(),
@@ -164,7 +163,19 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
         detail=detail,
         rate_limit_reset_at=extra.get("rate_limit_reset_at"),
         checked_at=timezone.now(),
+        x_calls=calls,
     )
+
+
+def _health_after(result: str, now: datetime) -> dict[str, Any]:
+    """Status and health fields for a result, by the same rule as the bot's own traffic."""
+    if result == Result.VALID:
+        return health.after_working(now)
+    if result == Result.INVALID:
+        return health.after_unauthorized(now)
+    if result == Result.SUSPENDED:
+        return {"status": Status.SUSPENDED}
+    return {}
 
 
 def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
@@ -182,7 +193,6 @@ def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
                 continue
             renamed = outcome.username if outcome.username != account.twitter_username else None
             key = (
-                STATUS_AFTER.get(outcome.result, account.status),
                 renamed,
                 outcome.access_level,
                 outcome.result,
@@ -191,11 +201,11 @@ def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
             )
             groups[key].append(account.pk)
         checked_at = timezone.now()
-        for (status, renamed, level, result, detail, reset), pks in groups.items():
+        for (renamed, level, result, detail, reset), pks in groups.items():
             handle = {"twitter_username": renamed} if renamed is not None else {}
             BotAccount.objects.filter(pk__in=pks).update(
                 **handle,
-                status=status,
+                **_health_after(result, checked_at),
                 access_level=level,
                 last_verification=result,
                 last_verification_detail=detail,
@@ -218,6 +228,12 @@ def _chunks(queryset: QuerySet[BotAccount], size: int) -> Iterator[BotAccount]:
         last_pk = chunk[-1].pk
 
 
+class Tally(Counter[str]):
+    """Outcomes counted per result, and ``x_calls``: the requests sent to X, retries included."""
+
+    x_calls: int = 0
+
+
 def verify_accounts(
     queryset: QuerySet[BotAccount],
     *,
@@ -226,9 +242,12 @@ def verify_accounts(
     chunk_size: int = 500,
     batch_size: int = 200,
     retries: int = 2,
-) -> Counter[str]:
-    """Check every account of the queryset; never holds more than a chunk in memory."""
-    counts: Counter[str] = Counter()
+) -> Tally:
+    """Check every account of the queryset; never holds more than a chunk in memory.
+
+    Returns the results counted (a Counter) with ``x_calls``, the requests sent to X.
+    """
+    counts = Tally()
     batch: list[tuple[BotAccount, Outcome]] = []
     in_flight: dict[Future[Outcome], BotAccount] = {}
     accounts = _chunks(queryset, chunk_size)
@@ -244,6 +263,7 @@ def verify_accounts(
             for future in done:
                 account, outcome = in_flight.pop(future), future.result()
                 counts[outcome.result] += 1
+                counts.x_calls += outcome.x_calls
                 batch.append((account, outcome))
                 on_outcome(outcome)
             if len(batch) >= batch_size:

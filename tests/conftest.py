@@ -10,10 +10,19 @@ from django.contrib.auth.models import Permission, User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from botauth import health
 from botauth.models import BotAccount
 from tests import xmock
 
 pytest_plugins = ["tests.browser"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_traffic_health() -> Iterator[None]:
+    """Each test starts with a process that has not seen X answer any bot yet."""
+    health.forget()
+    yield
+    health.forget()
 
 
 @pytest.fixture

@@ -267,9 +267,13 @@ def test_verify_now_records_a_rejected_token_with_a_warning(staff_client, linked
     ]
     assert len(x.calls) == 1
     linked.refresh_from_db()
-    assert linked.status == BotAccount.Status.INVALID
+    # One 401 is not proof (botauth.health): the account stays linked until X confirms it.
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.unauthorized_since == linked.last_verified_at
     assert linked.last_verification == BotAccount.Verification.INVALID
-    assert linked.last_verification_detail == "X rejected the token: Unauthorized"
+    assert linked.last_verification_detail.startswith(
+        "X rejected the token: Unauthorized; first 401, invalid if still so after "
+    )
     assert linked.twitter_access_token == ACCESS_TOKEN
 
 
@@ -465,7 +469,8 @@ def test_verify_selected_action_summarises_mixed_results(staff_client, linked, x
     )
     assert messages_of(response) == ["Verified with X: 1 invalid, 1 valid."]
     other.refresh_from_db()
-    assert other.status == BotAccount.Status.INVALID
+    assert other.status == BotAccount.Status.LINKED  # a first 401 is not proof
+    assert other.unauthorized_since is not None
     linked.refresh_from_db()
     assert linked.status == BotAccount.Status.LINKED
     assert linked.last_verification == BotAccount.Verification.VALID

@@ -65,6 +65,7 @@ def test_valid_token_is_recorded(linked, x):
     assert out.splitlines() == [
         HEADER,
         row("linkedbot", "valid", "@twitterapi", "read-write-directmessages"),
+        "1 checked, 1 X calls.",
     ]
     assert len(x.calls) == 1
     assert f'oauth_token="{ACCESS_TOKEN}"' in x.calls[0].request.headers["Authorization"].decode()
@@ -72,6 +73,8 @@ def test_valid_token_is_recorded(linked, x):
     assert linked.status == BotAccount.Status.LINKED
     assert linked.last_verification == BotAccount.Verification.VALID
     assert timezone.now() - linked.last_verified_at < timedelta(minutes=1)
+    assert linked.last_seen_working_at == linked.last_verified_at
+    assert linked.unauthorized_since is None
     assert linked.access_level == "read-write-directmessages"
     assert linked.last_verification_detail == ""
     assert linked.rate_limit_reset_at is None
@@ -106,19 +109,86 @@ def test_read_only_token_is_flagged(linked, x):
     assert linked.last_verification_detail == "token cannot post (no write access)"
 
 
-def test_rejected_token_is_marked_invalid_without_retry(linked, x):
+def utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def test_a_first_401_is_reported_without_retry_but_does_not_mark_invalid_yet(linked, x):
+    # Behaviour change: one 401 used to mark the account invalid. X has answered 401 for valid
+    # tokens during outages, so the first one only starts the confirmation window (exit 1).
     xmock.users_me_error(x, 401)
     out, err, code = run_command("linkedbot")
     assert code == 1
-    assert out.splitlines()[1] == row(
-        "linkedbot", "invalid", "@twitterapi", "-", "X rejected the token: Unauthorized"
+    linked.refresh_from_db()
+    since = linked.unauthorized_since
+    assert since is not None
+    detail = (
+        "X rejected the token: Unauthorized; first 401, invalid if still so after "
+        f"{utc(since + timedelta(hours=3))}"
     )
+    assert out.splitlines()[1:] == [
+        row("linkedbot", "invalid", "@twitterapi", "-", detail),
+        "1 checked, 1 X calls.",
+    ]
     assert err == "1 of 1 not valid: 1 invalid.\n"
     assert len(x.calls) == 1
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.last_verification == BotAccount.Verification.INVALID
+    assert linked.last_verification_detail == detail
+    assert linked.last_seen_working_at is None
+
+
+def test_a_401_after_the_confirmation_window_marks_invalid(linked, x):
+    first = timezone.now() - timedelta(hours=3, minutes=1)
+    BotAccount.objects.filter(pk=linked.pk).update(unauthorized_since=first)
+    xmock.users_me_error(x, 401)
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    detail = f"X rejected the token: Unauthorized; 401 since {utc(first)}: invalid"
+    assert out.splitlines()[1] == row("linkedbot", "invalid", "@twitterapi", "-", detail)
     linked.refresh_from_db()
     assert linked.status == BotAccount.Status.INVALID
-    assert linked.last_verification == BotAccount.Verification.INVALID
-    assert linked.last_verification_detail == "X rejected the token: Unauthorized"
+    assert linked.unauthorized_since == first
+    assert linked.last_verification_detail == detail
+    assert linked.twitter_access_token == ACCESS_TOKEN
+
+
+def test_a_401_within_the_confirmation_window_keeps_the_account_linked(linked, x):
+    first = timezone.now() - timedelta(hours=2, minutes=59)
+    BotAccount.objects.filter(pk=linked.pk).update(unauthorized_since=first)
+    xmock.users_me_error(x, 401)
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.unauthorized_since == first
+    assert linked.last_verification_detail == (
+        f"X rejected the token: Unauthorized; 401 since {utc(first)}, invalid if still so "
+        f"after {utc(first + timedelta(hours=3))}"
+    )
+
+
+def test_the_confirmation_window_is_a_setting(linked, x, settings):
+    settings.BOTAUTH_HEALTH_CONFIRM_AFTER = 60
+    first = timezone.now() - timedelta(seconds=61)
+    BotAccount.objects.filter(pk=linked.pk).update(unauthorized_since=first)
+    xmock.users_me_error(x, 401)
+    run_command("linkedbot")
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.INVALID
+
+
+def test_a_success_clears_the_401_and_restores_an_invalid_account(linked, x):
+    BotAccount.objects.filter(pk=linked.pk).update(
+        status=BotAccount.Status.INVALID, unauthorized_since=timezone.now() - timedelta(days=1)
+    )
+    xmock.users_me(x)
+    out, err, code = run_command("linkedbot")
+    assert code == 0
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.unauthorized_since is None
+    assert linked.last_seen_working_at == linked.last_verified_at
 
 
 def test_rejected_token_is_never_deleted(linked, x):
@@ -174,6 +244,7 @@ def test_server_errors_are_retried_then_recorded_as_error(linked, x, sleeps, sta
     assert out.splitlines()[1] == row(
         "linkedbot", "error", "@twitterapi", "-", f"X answered {status}: Service Unavailable"
     )
+    assert out.splitlines()[2] == "1 checked, 3 X calls."
     assert err == "1 of 1 not valid: 1 error.\n"
     assert len(x.calls) == 3
     assert len(sleeps) == 2
@@ -297,7 +368,7 @@ def test_no_names_checks_every_linked_account_and_no_other(linked, account, x):
     xmock.users_me(x)
     out, err, code = run_command()
     assert len(x.calls) == 2
-    assert sorted(line.split()[0] for line in out.splitlines()[1:]) == ["invalidbot", "linkedbot"]
+    assert sorted(line.split()[0] for line in out.splitlines()[1:3]) == ["invalidbot", "linkedbot"]
     assert set(
         BotAccount.objects.filter(last_verified_at__isnull=False).values_list("name", flat=True)
     ) == {"invalidbot", "linkedbot"}
@@ -306,7 +377,7 @@ def test_no_names_checks_every_linked_account_and_no_other(linked, account, x):
 
 def test_no_linked_accounts_says_so(account, x):
     out, err, code = run_command()
-    assert (out, err, code) == ("No linked bot accounts to verify.\n", "", 0)
+    assert (out, err, code) == ("No linked bot accounts to verify.\n0 checked, 0 X calls.\n", "", 0)
     assert len(x.calls) == 0
     account.refresh_from_db()
     assert account.last_verified_at is None
@@ -336,11 +407,66 @@ def test_stale_after_skips_recently_verified_accounts(x, db):
     assert never.twitter_username == "same"
 
 
+def test_stale_after_skips_accounts_whose_own_traffic_proved_them_working(x, db):
+    now = timezone.now()
+    posting = make_linked("posting", user_id="1", username="posting")
+    quiet = make_linked("quiet", user_id="2", username="quiet")
+    doubted = make_linked("doubted", user_id="3", username="doubted")
+    suspended = make_linked("suspended", user_id="4", username="suspended")
+    BotAccount.objects.filter(pk=posting.pk).update(last_seen_working_at=now - timedelta(hours=2))
+    BotAccount.objects.filter(pk=quiet.pk).update(last_seen_working_at=now - timedelta(days=2))
+    # Seen working, but a 401 came after: X is asked.
+    BotAccount.objects.filter(pk=doubted.pk).update(
+        last_seen_working_at=now - timedelta(hours=2), unauthorized_since=now - timedelta(hours=1)
+    )
+    BotAccount.objects.filter(pk=suspended.pk).update(
+        last_seen_working_at=now - timedelta(hours=2), status=BotAccount.Status.SUSPENDED
+    )
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=echo_handle)
+    out, err, code = run_command("--stale-after", "1d")
+    assert sorted(oauth_token_of(call.request) for call in x.calls) == [
+        "2-accesstokenquiet",
+        "3-accesstokendoubted",
+        "4-accesstokensuspended",
+    ]
+    assert out.splitlines()[-1] == (
+        "3 checked, 1 skipped as verified or seen working within --stale-after, 3 X calls."
+    )
+    posting.refresh_from_db()
+    assert posting.last_verified_at is None
+    assert posting.last_seen_working_at == now - timedelta(hours=2)
+    assert BotAccount.objects.filter(last_verified_at__isnull=False).count() == 3
+
+
+def test_a_bot_that_posted_today_costs_no_x_call_in_the_daily_run(linked, x):
+    x.post(
+        f"{xmock.API}/2/tweets",
+        status=201,
+        json={"data": {"id": "1456012973835788293", "text": "Hello"}},
+        headers={"x-access-level": "read-write"},
+    )
+    linked.get_tweepy_client().create_tweet(text="Hello")
+    out, err, code = run_command("--stale-after", "1d", "--json")
+    assert (json.loads(out), code) == ([], 0)
+    assert err == (
+        "0 checked, 1 skipped as verified or seen working within --stale-after, 0 X calls.\n"
+    )
+    assert [call.request.method for call in x.calls] == ["POST"]
+    linked.refresh_from_db()
+    assert linked.last_verified_at is None
+    assert linked.last_seen_working_at is not None
+
+
 def test_stale_after_with_a_name_that_is_fresh_checks_nothing(linked, x):
     verified_at = timezone.now() - timedelta(minutes=5)
     BotAccount.objects.filter(pk=linked.pk).update(last_verified_at=verified_at)
     out, err, code = run_command("linkedbot", "--stale-after", "30m")
-    assert (out, err, code) == ("No linked bot accounts to verify.\n", "", 0)
+    assert (out, err, code) == (
+        "No linked bot accounts to verify.\n"
+        "0 checked, 1 skipped as verified or seen working within --stale-after, 0 X calls.\n",
+        "",
+        0,
+    )
     assert len(x.calls) == 0
     linked.refresh_from_db()
     assert linked.last_verified_at == verified_at
@@ -381,15 +507,26 @@ def test_json_with_failures_is_still_an_array_and_exit_1(linked, x):
     assert [(r["name"], r["status"], r["username"]) for r in json.loads(out)] == [
         ("linkedbot", "invalid", "twitterapi")
     ]
-    assert err == "1 of 1 not valid: 1 invalid.\n"
+    assert err == "1 checked, 1 X calls.\n1 of 1 not valid: 1 invalid.\n"
     linked.refresh_from_db()
-    assert linked.status == BotAccount.Status.INVALID
+    assert linked.last_verification == BotAccount.Verification.INVALID
+    assert linked.unauthorized_since is not None
 
 
 def test_json_with_nothing_to_check_is_an_empty_array(account, x):
     out, err, code = run_command("--json")
-    assert (json.loads(out), err, code) == ([], "", 0)
+    assert (json.loads(out), err, code) == ([], "0 checked, 0 X calls.\n", 0)
     assert len(x.calls) == 0
+    account.refresh_from_db()
+    assert account.last_verified_at is None
+
+
+def test_json_summary_on_stderr_is_silenced_by_verbosity_0(linked, x):
+    xmock.users_me(x)
+    out, err, code = run_command("--json", "--verbosity", "0")
+    assert (len(json.loads(out)), err, code) == (1, "", 0)
+    linked.refresh_from_db()
+    assert linked.last_verification == BotAccount.Verification.VALID
 
 
 # Many accounts at once
@@ -409,7 +546,7 @@ def test_concurrency_gives_each_account_its_own_result(x, db):
     x.add_callback("GET", xmock.USERS_ME_URL, callback=answer)
     out, err, code = run_command("--concurrency", "4", "--json")
     assert code == 1
-    assert err == "5 of 50 not valid: 5 invalid, 45 valid.\n"
+    assert err == "50 checked, 50 X calls.\n5 of 50 not valid: 5 invalid, 45 valid.\n"
     assert len(x.calls) == 50
     by_name = {r["name"]: r for r in json.loads(out)}
     assert len(by_name) == 50
@@ -417,7 +554,8 @@ def test_concurrency_gives_each_account_its_own_result(x, db):
         account = BotAccount.objects.get(name=f"bot{n:02}")
         if n % 10 == 3:
             assert by_name[account.name]["status"] == "invalid"
-            assert (account.status, account.twitter_username) == ("invalid", f"old{n}")
+            assert (account.status, account.twitter_username) == ("linked", f"old{n}")
+            assert account.unauthorized_since is not None
         else:
             assert by_name[account.name]["username"] == f"new{n}"
             assert (account.status, account.twitter_username) == ("linked", f"new{n}")
@@ -444,6 +582,24 @@ def test_verify_accounts_counts_results(linked, x):
     assert counts == {"suspended": 1}
     linked.refresh_from_db()
     assert linked.status == BotAccount.Status.SUSPENDED
+
+
+def test_verify_accounts_reports_its_x_calls_retries_included(x, db, sleeps):
+    make_many(3)
+    answered: list[int] = []
+
+    def first_fails(request):
+        answered.append(1)
+        if len(answered) > 1:
+            return echo_handle(request)
+        unavailable = {"title": "Service Unavailable", "type": "about:blank", "status": 503}
+        return (503, {}, json.dumps({**unavailable, "detail": "Service Unavailable"}))
+
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=first_fails)
+    tally = verify_accounts(BotAccount.objects.all(), concurrency=1)
+    assert tally == {"valid": 3}
+    assert tally.x_calls == len(x.calls) == 4
+    assert BotAccount.objects.filter(last_verification="valid").count() == 3
 
 
 def test_verify_accounts_writes_results_in_batches(x, db):
@@ -567,7 +723,7 @@ def test_a_terminal_gets_a_progress_bar_with_counts_per_status(db, x):
     assert "[##############################] 2/2  invalid 1  valid 1" in err.getvalue()
     assert err.getvalue().endswith("\r\x1b[K")
     assert "valid" in out.getvalue()
-    assert BotAccount.objects.get(name="bot2").status == BotAccount.Status.INVALID
+    assert BotAccount.objects.get(name="bot2").last_verification == BotAccount.Verification.INVALID
 
 
 def test_json_output_on_a_terminal_has_no_progress(db, x):
@@ -575,7 +731,7 @@ def test_json_output_on_a_terminal_has_no_progress(db, x):
     xmock.users_me(x)
     out, err = io.StringIO(), Terminal()
     call_command("verify_bot_tokens", "--json", stdout=out, stderr=err)
-    assert err.getvalue() == ""
+    assert err.getvalue() == "1 checked, 1 X calls.\n"
     assert json.loads(out.getvalue())[0]["status"] == "valid"
 
 

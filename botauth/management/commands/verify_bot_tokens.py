@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from botauth import conf, encryption
 from botauth.durations import duration, positive_int
@@ -36,6 +37,12 @@ def select_accounts(*, names: list[str], stale_after: timedelta | None) -> Query
         cutoff = timezone.now() - stale_after
         queryset = queryset.filter(
             Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff)
+        ).exclude(
+            # The bot's own requests proved the token within the window (botauth.health), and
+            # no 401 came after them.
+            status=BotAccount.Status.LINKED,
+            unauthorized_since__isnull=True,
+            last_seen_working_at__gte=cutoff,
         )
     return queryset
 
@@ -79,6 +86,9 @@ class Command(BaseCommand):
             raise CommandError(str(err), returncode=2) from err
         queryset = select_accounts(names=names, stale_after=stale_after)
         total = queryset.count()
+        fresh = 0
+        if stale_after is not None:
+            fresh = select_accounts(names=names, stale_after=None).count() - total
         progress = not as_json and self.stderr.isatty() and total > 0
         width = max(4, queryset.aggregate(w=Max(Length("name")))["w"] or 0)
         first = True
@@ -106,7 +116,7 @@ class Command(BaseCommand):
             first = False
 
         try:
-            verify_accounts(
+            tally = verify_accounts(
                 queryset, concurrency=concurrency or conf.verify_concurrency(), on_outcome=show
             )
         except DecryptionError as err:
@@ -117,11 +127,28 @@ class Command(BaseCommand):
             elif progress:
                 self.stderr.write("\r\033[K", ending="")
         if first and not as_json:
-            self.stdout.write("No linked bot accounts to verify.")
+            self.stdout.write(gettext("No linked bot accounts to verify."))
+        summary = self.summary(checked=sum(counts.values()), fresh=fresh, x_calls=tally.x_calls)
+        if not as_json:
+            self.stdout.write(summary)
+        elif options["verbosity"] > 0:
+            self.stderr.write(summary)
         bad = sum(n for result, n in counts.items() if result != BotAccount.Verification.VALID)
         if bad:
             summary = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
             raise CommandError(f"{bad} of {sum(counts.values())} not valid: {summary}.")
+
+    @staticmethod
+    def summary(*, checked: int, fresh: int, x_calls: int) -> str:
+        if fresh:
+            return gettext(
+                "%(checked)d checked, %(fresh)d skipped as verified or seen working within "
+                "--stale-after, %(x_calls)d X calls."
+            ) % {"checked": checked, "fresh": fresh, "x_calls": x_calls}
+        return gettext("%(checked)d checked, %(x_calls)d X calls.") % {
+            "checked": checked,
+            "x_calls": x_calls,
+        }
 
     @staticmethod
     def progress(counts: Counter[str], total: int) -> str:
