@@ -28,7 +28,10 @@ from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+# models imports this module (get_tweepy_client) and this one needs the model: with this form
+# of import, Python hands out the module while it is still being initialised.
 from botauth import conf
+from botauth import models as botauth_models
 
 if TYPE_CHECKING:
     from botauth.models import BotAccount
@@ -113,21 +116,18 @@ def reset_time_of(response: requests.Response) -> datetime | None:
 
 
 def after_working(now: datetime) -> dict[str, Any]:
-    from botauth.models import BotAccount
-
     return {
-        "status": BotAccount.Status.LINKED,
+        "status": botauth_models.BotAccount.Status.LINKED,
         "unauthorized_since": None,
         "last_seen_working_at": now,
     }
 
 
 def after_unauthorized(now: datetime) -> dict[str, Any]:
-    from botauth.models import BotAccount
-
+    invalid = botauth_models.BotAccount.Status.INVALID
     confirmed = Q(unauthorized_since__lte=now - conf.health_confirm_after())
     return {
-        "status": Case(When(confirmed, then=Value(BotAccount.Status.INVALID)), default=F("status")),
+        "status": Case(When(confirmed, then=Value(invalid)), default=F("status")),
         "unauthorized_since": Coalesce(
             F("unauthorized_since"), Value(now, output_field=DateTimeField())
         ),
@@ -141,10 +141,8 @@ def confirmed_at(unauthorized_since: datetime | None, now: datetime) -> datetime
 
 def same_link(linked_at: datetime | None) -> Q:
     """The row still holds the link a client was made from (not unlinked, not re-linked)."""
-    from botauth.models import LINKED_STATUSES
-
     link = Q(linked_at=linked_at) if linked_at is not None else Q(linked_at__isnull=True)
-    return link & Q(status__in=LINKED_STATUSES)
+    return link & Q(status__in=botauth_models.LINKED_STATUSES)
 
 
 @dataclass
@@ -186,6 +184,7 @@ class TrafficHook:
 
     def __init__(self, account: BotAccount) -> None:
         self.key: tuple[int, datetime | None] = (account.pk, account.linked_at)
+        self.interval = conf.health_write_interval()
         seen = account.last_seen_working_at
         with _lock:
             if len(_known) >= MAX_KNOWN:
@@ -224,9 +223,7 @@ class TrafficHook:
 
     def changes(self, response: requests.Response, *, read_body: bool = True) -> dict[str, Any]:
         """The fields to write for this answer: only what differs from what is known."""
-        from botauth.models import BotAccount
-
-        Status = BotAccount.Status
+        Status = botauth_models.BotAccount.Status
         signal = signal_of(response, read_body=read_body)
         level = access_level_of(response)
         now = timezone.now()
@@ -240,9 +237,7 @@ class TrafficHook:
             if level and level != known.access_level:
                 fields["access_level"] = known.access_level = level
             if signal is Signal.WORKING:
-                due = known.seen_written_at is None or (
-                    now - known.seen_written_at >= conf.health_write_interval()
-                )
+                due = known.seen_written_at is None or now - known.seen_written_at >= self.interval
                 if due or known.unauthorized_since is not None or known.status != Status.LINKED:
                     fields.update(after_working(now))
                     known.status, known.unauthorized_since = Status.LINKED, None
@@ -265,15 +260,13 @@ class TrafficHook:
         return fields
 
     def write(self, fields: dict[str, Any]) -> None:
-        from botauth.models import BotAccount
-
         pk, linked_at = self.key
         try:
             # A savepoint inside the bot's own transaction: a failure here leaves it usable.
             with transaction.atomic():
-                updated = BotAccount.objects.filter(same_link(linked_at), pk=pk).update(
-                    **fields, updated_at=timezone.now()
-                )
+                updated = botauth_models.BotAccount.objects.filter(
+                    same_link(linked_at), pk=pk
+                ).update(**fields, updated_at=timezone.now())
         except Exception:  # never into bot code; this frame's locals hold no token
             logger.warning(
                 "botauth: could not record X's answer on bot account %s", pk, exc_info=True

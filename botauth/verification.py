@@ -260,7 +260,8 @@ def verify_accounts(
             if not in_flight:
                 break
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
+            # In the order submitted, not the set's: what finished together is reported stably.
+            for future in [future for future in in_flight if future in done]:
                 account, outcome = in_flight.pop(future), future.result()
                 counts[outcome.result] += 1
                 counts.x_calls += outcome.x_calls
