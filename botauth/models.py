@@ -84,6 +84,14 @@ class BotAccount(models.Model):
         ),
     )
 
+    # A verify_bot_tokens run holding this account (botauth.claims): overlapping runs share.
+    verify_claim = models.CharField(
+        _("claimed by verification run"), max_length=32, blank=True, editable=False
+    )
+    verify_claimed_until = models.DateTimeField(
+        _("claimed until"), null=True, blank=True, editable=False
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

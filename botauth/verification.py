@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -14,11 +16,12 @@ from typing import Any
 
 import requests
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import ExpressionWrapper, F, QuerySet, TextField
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import health, oauth
+from botauth import claims, encryption, health, oauth
+from botauth.exceptions import DecryptionError
 from botauth.models import LINKED_STATUSES, BotAccount, can_post
 from botauth.transport import XSession
 
@@ -30,12 +33,18 @@ CHECK_FIELDS = [
     "name",
     "status",
     "linked_at",
+    "twitter_user_id",
     "twitter_username",
-    "twitter_access_token",
-    "twitter_access_token_secret",
     "access_level",
     "unauthorized_since",
 ]
+# X's own rules for what it sends: a handle is 1-15 letters, digits, underscores; ids are digits.
+HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
+USER_ID = re.compile(r"[0-9]{1,20}")
+UNDECRYPTABLE = (
+    "cannot decrypt: key missing. No key in BOTAUTH_ENCRYPTION_KEYS decrypts this bot's token; "
+    "put the old key back (after the new one) or link the bot again. X was not called."
+)
 
 
 @dataclass(frozen=True)
@@ -69,15 +78,21 @@ class Outcome:
         }
 
 
+def printable(text: str) -> str:
+    """Text without control or format characters (ANSI escapes, NUL, bidi overrides)."""
+    return "".join(char for char in text if unicodedata.category(char)[0] != "C")
+
+
 def _problem(response: requests.Response) -> str:
+    # X's words go to a database (PostgreSQL refuses NUL) and to terminals: printable only.
     body = health.json_body(response)
     if body is None:
-        return response.text[:120]
+        return printable(response.text[:120])
     if isinstance(body, dict) and "errors" in body:
-        return "; ".join(str(e.get("message", e)) for e in body["errors"])[:200]
+        return printable("; ".join(str(e.get("message", e)) for e in body["errors"])[:200])
     if isinstance(body, dict):
-        return str(body.get("detail") or body.get("title") or body)[:200]
-    return str(body)[:200]
+        return printable(str(body.get("detail") or body.get("title") or body)[:200])
+    return printable(str(body)[:200])
 
 
 def _utc(moment: datetime) -> str:
@@ -98,17 +113,7 @@ def _classify(account: BotAccount, response: requests.Response) -> tuple[str, st
     extra: dict[str, Any] = {"access_level": health.access_level_of(response)}
     signal = health.signal_of(response)
     if response.status_code == 200:
-        try:
-            data = response.json()["data"]
-        except (ValueError, KeyError, TypeError):
-            return Result.ERROR, "X answered 200 without user data", extra
-        extra["username"] = data.get("username", account.twitter_username)
-        detail = ""
-        if extra["username"] != account.twitter_username:
-            detail = f"handle changed from @{account.twitter_username} to @{extra['username']}"
-        if extra["access_level"] and not can_post(extra["access_level"]):
-            detail = "; ".join(filter(None, [detail, "token cannot post (no write access)"]))
-        return Result.VALID, detail, extra
+        return _identified(account, health.json_body(response), extra)
     if signal is health.Signal.UNAUTHORIZED:
         return Result.INVALID, _rejected(account, _problem(response), timezone.now()), extra
     if signal is health.Signal.APP_FORBIDDEN:
@@ -120,6 +125,35 @@ def _classify(account: BotAccount, response: requests.Response) -> tuple[str, st
         extra["rate_limit_reset_at"] = health.reset_time_of(response)
         return Result.RATE_LIMITED, "X rate limit reached; try after the reset time", extra
     return Result.ERROR, f"X answered {response.status_code}: {_problem(response)}", extra
+
+
+def _identified(
+    account: BotAccount, body: Any, extra: dict[str, Any]
+) -> tuple[str, str, dict[str, Any]]:
+    """A 200 from /2/users/me: the token works, if it still names the linked X user."""
+    data = body.get("data") if isinstance(body, dict) else None
+    user_id = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or not isinstance(user_id, str) or not USER_ID.fullmatch(user_id):
+        return Result.ERROR, "X answered 200 without user data", extra
+    if account.twitter_user_id and user_id != account.twitter_user_id:
+        return (
+            Result.ERROR,
+            f"X says this token is user {user_id}, not the linked user "
+            f"{account.twitter_user_id} (@{account.twitter_username}); nothing was changed. "
+            "Unlink the bot and link it again.",
+            extra,
+        )
+    notes = []
+    username = data.get("username")
+    if isinstance(username, str) and HANDLE.fullmatch(username):
+        extra["username"] = username
+        if username != account.twitter_username:
+            notes.append(f"handle changed from @{account.twitter_username} to @{username}")
+    else:
+        notes.append(f"X sent no valid handle; @{account.twitter_username} kept")
+    if extra["access_level"] and not can_post(extra["access_level"]):
+        notes.append("token cannot post (no write access)")
+    return Result.VALID, "; ".join(notes), extra
 
 
 _local = threading.local()
@@ -164,6 +198,20 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
         rate_limit_reset_at=extra.get("rate_limit_reset_at"),
         checked_at=timezone.now(),
         x_calls=calls,
+    )
+
+
+def undecryptable(account: BotAccount) -> Outcome:
+    return Outcome(
+        name=account.name,
+        result=Result.ERROR,
+        username=account.twitter_username,
+        previous_username=account.twitter_username,
+        access_level=account.access_level,
+        detail=UNDECRYPTABLE,
+        rate_limit_reset_at=None,
+        checked_at=timezone.now(),
+        x_calls=0,
     )
 
 
@@ -212,26 +260,69 @@ def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
                 rate_limit_reset_at=reset,
                 last_verified_at=checked_at,
                 updated_at=checked_at,
+                **claims.RELEASED,
             )
 
 
-def _chunks(queryset: QuerySet[BotAccount], size: int) -> Iterator[BotAccount]:
+@sensitive_variables()
+def _load(pks: list[int], *, using: str) -> Iterator[tuple[BotAccount, bool]]:
+    """The accounts with their access pair decrypted here, one by one: (account, decrypted).
+
+    A row no key decrypts (a lost key) is reported on its own instead of failing the query,
+    so one such row never stops a run.
+    """
+    rows = (
+        BotAccount.objects.using(using)
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .only(*CHECK_FIELDS)
+        .annotate(
+            token_ciphertext=ExpressionWrapper(F("twitter_access_token"), TextField()),
+            secret_ciphertext=ExpressionWrapper(F("twitter_access_token_secret"), TextField()),
+        )
+    )
+    for account in rows:
+        try:
+            account.twitter_access_token = _decrypted(account.token_ciphertext)
+            account.twitter_access_token_secret = _decrypted(account.secret_ciphertext)
+        except DecryptionError:
+            yield account, False
+        else:
+            yield account, True
+
+
+@sensitive_variables()
+def _decrypted(ciphertext: str | None) -> str:
+    return encryption.decrypt(ciphertext) if ciphertext else ""
+
+
+def _claimed(
+    queryset: QuerySet[BotAccount], run: claims.Run, tally: Tally, *, page: int, claim: int
+) -> Iterator[tuple[BotAccount, bool]]:
+    """The queryset's accounts this run claims, a few at a time, just before they are checked."""
     last_pk = 0
     while True:
-        # defer(None): only() keeps fields the caller deferred (the admin defers the tokens), and
-        # a deferred token would then be fetched by each worker thread on its own connection.
-        page = queryset.filter(pk__gt=last_pk).order_by("pk").defer(None).only(*CHECK_FIELDS)
-        chunk = list(page[:size])
-        yield from chunk
-        if len(chunk) < size:
+        pks = list(
+            queryset.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:page]
+        )
+        for first in range(0, len(pks), claim):
+            wanted = pks[first : first + claim]
+            held = claims.claim(queryset, wanted, run)
+            tally.elsewhere += len(wanted) - len(held)
+            if held:
+                yield from _load(held, using=queryset.db)
+        if len(pks) < page:
             return
-        last_pk = chunk[-1].pk
+        last_pk = pks[-1]
 
 
 class Tally(Counter[str]):
-    """Outcomes counted per result, and ``x_calls``: the requests sent to X, retries included."""
+    """Outcomes counted per result; ``x_calls``: the requests sent to X, retries included;
+    ``elsewhere``: accounts left to an overlapping run (held by it, or verified by it since
+    this run started)."""
 
     x_calls: int = 0
+    elsewhere: int = 0
 
 
 def verify_accounts(
@@ -245,31 +336,43 @@ def verify_accounts(
 ) -> Tally:
     """Check every account of the queryset; never holds more than a chunk in memory.
 
-    Returns the results counted (a Counter) with ``x_calls``, the requests sent to X.
+    Returns the results counted (a Counter) with ``x_calls``, the requests sent to X, and
+    ``elsewhere``, the accounts an overlapping run took (botauth.claims).
     """
     counts = Tally()
+    run = claims.Run()
     batch: list[tuple[BotAccount, Outcome]] = []
     in_flight: dict[Future[Outcome], BotAccount] = {}
-    accounts = _chunks(queryset, chunk_size)
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        while True:
-            for account in accounts:
-                in_flight[pool.submit(check, account, retries=retries)] = account
-                if len(in_flight) >= concurrency * 2:
+
+    def done(account: BotAccount, outcome: Outcome) -> None:
+        counts[outcome.result] += 1
+        counts.x_calls += outcome.x_calls
+        batch.append((account, outcome))
+        on_outcome(outcome)
+
+    accounts = _claimed(queryset, run, counts, page=chunk_size, claim=max(4 * concurrency, 16))
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            while True:
+                for account, decrypted in accounts:
+                    if not decrypted:
+                        done(account, undecryptable(account))
+                        continue
+                    in_flight[pool.submit(check, account, retries=retries)] = account
+                    if len(in_flight) >= concurrency * 2:
+                        break
+                if not in_flight:
                     break
-            if not in_flight:
-                break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            # In the order submitted, not the set's: what finished together is reported stably.
-            for future in [future for future in in_flight if future in done]:
-                account, outcome = in_flight.pop(future), future.result()
-                counts[outcome.result] += 1
-                counts.x_calls += outcome.x_calls
-                batch.append((account, outcome))
-                on_outcome(outcome)
-            if len(batch) >= batch_size:
-                _apply(batch)
-                batch = []
-    if batch:
-        _apply(batch)
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                # In the order submitted, not the set's: what finished together is reported
+                # stably.
+                for future in [future for future in in_flight if future in finished]:
+                    done(in_flight.pop(future), future.result())
+                if len(batch) >= batch_size:
+                    _apply(batch)
+                    batch = []
+        if batch:
+            _apply(batch)
+    finally:
+        claims.release(run, using=queryset.db)
     return counts

@@ -13,6 +13,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from botauth import verification
+from botauth.admin import SECRET_FIELDS
 from botauth.models import BotAccount
 from tests import xmock
 from tests.conftest import make_linked
@@ -531,3 +532,23 @@ def test_unlink_an_account_without_token_says_so_and_calls_no_one(staff_client, 
     assert len(x.calls) == 0
     account.refresh_from_db()
     assert account.status == BotAccount.Status.UNLINKED
+
+
+def test_verify_selected_with_an_undecryptable_row_reports_it_and_checks_the_others(
+    staff_client, linked, x, settings
+):
+    lost = make_linked("lostkey", user_id="2222", username="lostkey")
+    settings.BOTAUTH_ENCRYPTION_KEYS = ["ZmRzYS1vdGhlci1rZXktMDAwMDAwMDAwMDAwMDAwMDA="]
+    linked.save(update_fields=["twitter_access_token", "twitter_access_token_secret"])
+    xmock.users_me(x)
+    response = staff_client.post(
+        CHANGELIST, {"action": "verify_selected", "_selected_action": [linked.pk, lost.pk]}
+    )
+    assert response.status_code == 302
+    assert messages_of(response) == ["Verified with X: 1 error, 1 valid."]
+    assert len(x.calls) == 1
+    lost = BotAccount.objects.defer(*SECRET_FIELDS).get(pk=lost.pk)
+    assert lost.last_verification == BotAccount.Verification.ERROR
+    assert lost.last_verification_detail.startswith("cannot decrypt: key missing.")
+    linked.refresh_from_db()
+    assert linked.last_verification == BotAccount.Verification.VALID

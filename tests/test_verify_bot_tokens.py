@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ import requests
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import ExpressionWrapper, F, TextField
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -33,8 +35,10 @@ def run_command(*args: str, **options) -> tuple[str, str, int]:
     return call("verify_bot_tokens", *args, **options)
 
 
-def row(name: str, status: str, handle: str, access: str, detail: str = "") -> str:
-    return f"{name:<9}  {status:<12}  {handle:<16}  {access:<25}  {detail}".rstrip()
+def row(
+    name: str, status: str, handle: str, access: str, detail: str = "", *, width: int = 9
+) -> str:
+    return f"{name:<{width}}  {status:<12}  {handle:<16}  {access:<25}  {detail}".rstrip()
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +56,16 @@ def oauth_token_of(request) -> str:
 
 def users_me_body(username: str, user_id: str = xmock.USER_ID) -> str:
     return json.dumps({"data": {"id": user_id, "name": "A bot", "username": username}})
+
+
+def as_itself(username: str):
+    """X answering each token with the user its <user_id>- prefix names, under one handle."""
+
+    def answer(request):
+        user_id = oauth_token_of(request).split("-")[0]
+        return (200, {"x-access-level": "read-write"}, users_me_body(username, user_id))
+
+    return answer
 
 
 # One account, each answer of X
@@ -94,6 +108,66 @@ def test_changed_handle_is_stored_and_reported(linked, x):
     linked.refresh_from_db()
     assert linked.twitter_username == "twitterdev"
     assert linked.last_verification_detail == "handle changed from @twitterapi to @twitterdev"
+
+
+def test_a_token_naming_another_user_is_flagged_and_nothing_is_replaced(linked, x):
+    xmock.users_me(x, user_id="783214", username="Twitter")
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    detail = (
+        f"X says this token is user 783214, not the linked user {xmock.USER_ID} (@twitterapi); "
+        "nothing was changed. Unlink the bot and link it again."
+    )
+    assert out.splitlines()[1] == row("linkedbot", "error", "@twitterapi", "read-write", detail)
+    assert err == "1 of 1 not valid: 1 error.\n"
+    linked.refresh_from_db()
+    assert (linked.twitter_user_id, linked.twitter_username) == (xmock.USER_ID, "twitterapi")
+    assert (linked.status, linked.last_verification) == ("linked", "error")
+    assert linked.last_verification_detail == detail
+    assert linked.last_seen_working_at is None
+
+
+def test_a_handle_that_is_no_handle_is_not_stored_nor_printed_raw(linked, x):
+    xmock.users_me(x, username="\x1b]0;owned\x07\x1b[31mevil\u202e")
+    out, err, code = run_command("linkedbot")
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert out.splitlines()[1] == row(
+        "linkedbot",
+        "valid",
+        "@twitterapi",
+        "read-write",
+        "X sent no valid handle; @twitterapi kept",
+    )
+    linked.refresh_from_db()
+    assert linked.twitter_username == "twitterapi"
+    assert linked.last_verification == "valid"
+
+
+def test_control_characters_never_reach_the_terminal(db, x):
+    make_linked("bell\x07bot", user_id=xmock.USER_ID, username="twitterapi")
+    x.get(
+        xmock.USERS_ME_URL,
+        status=418,
+        body="\x1b[2J\x1b[31mtea\x00pot\u202e",
+        content_type="text/plain; charset=utf-8",
+    )
+    out, err, code = run_command()
+    assert code == 1
+    assert all(char.isprintable() for line in out.splitlines() for char in line)
+    assert "bellbot" in out and "X answered 418: [2J[31mteapot" in out
+    account = BotAccount.objects.get()
+    # Stored clean too: PostgreSQL refuses NUL, and the admin and JSON show it again.
+    assert account.last_verification_detail == "X answered 418: [2J[31mteapot"
+
+
+def test_json_keeps_the_text_as_sent_escaped(db, x):
+    make_linked("bell\x07bot")
+    xmock.users_me(x, username="new_handle")
+    out, err, code = run_command("--json")
+    assert "\x07" not in out and "\\u0007" in out
+    assert json.loads(out)[0]["name"] == "bell\x07bot"
+    assert BotAccount.objects.get().twitter_username == "new_handle"
 
 
 def test_read_only_token_is_flagged(linked, x):
@@ -287,10 +361,57 @@ def test_unknown_name_is_exit_2_and_checks_nothing(linked, x):
     assert linked.last_verified_at is None
 
 
-def test_unlinked_name_is_exit_2_and_checks_nothing(linked, account, x):
-    out, err, code = run_command("linkedbot", "newsbot")
-    assert code == 2
-    assert err == "'newsbot' not linked; link with X first.\n"
+def test_an_unlinked_name_is_reported_and_the_others_are_checked(db, x):
+    make_linked("bot_a", user_id="1", username="bot_a")
+    BotAccount.objects.create(name="bot_b")
+    make_linked("bot_c", user_id="3", username="bot_c")
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("same"))
+    out, err, code = run_command("bot_a", "bot_b", "bot_c")
+    assert code == 1
+    assert out.splitlines() == [
+        f"{'NAME':<5}  {'STATUS':<12}  {'HANDLE':<16}  {'ACCESS':<25}  DETAIL",
+        row("bot_b", "unlinked", "-", "-", "not linked; link it with X first", width=5),
+        row(
+            "bot_a", "valid", "@same", "read-write", "handle changed from @bot_a to @same", width=5
+        ),
+        row(
+            "bot_c", "valid", "@same", "read-write", "handle changed from @bot_c to @same", width=5
+        ),
+        "2 checked, 1 not linked, 2 X calls.",
+    ]
+    assert err == "1 of 3 not valid: 1 unlinked, 2 valid.\n"
+    assert sorted(oauth_token_of(call.request) for call in x.calls) == [
+        "1-accesstokenbot_a",
+        "3-accesstokenbot_c",
+    ]
+    bot_b = BotAccount.objects.get(name="bot_b")
+    assert (bot_b.status, bot_b.last_verification, bot_b.last_verified_at) == ("unlinked", "", None)
+    assert BotAccount.objects.filter(last_verification="valid").count() == 2
+
+
+def test_an_unlinked_name_is_in_the_json_too(linked, account, x):
+    BotAccount.objects.filter(pk=account.pk).update(status=BotAccount.Status.PENDING)
+    xmock.users_me(x)
+    out, err, code = run_command("linkedbot", "newsbot", "--json")
+    assert code == 1
+    results = json.loads(out)
+    assert [(r["name"], r["status"], r["detail"]) for r in results] == [
+        ("newsbot", "unlinked", "a link with X is pending; finish it or start again"),
+        ("linkedbot", "valid", ""),
+    ]
+    assert results[0]["username"] == "" and results[0]["can_write"] is False
+    assert err == "1 checked, 1 not linked, 1 X calls.\n1 of 2 not valid: 1 unlinked, 1 valid.\n"
+    account.refresh_from_db()
+    assert (account.status, account.last_verified_at) == ("pending", None)
+
+
+def test_only_unlinked_names_check_nothing_and_exit_1(linked, account, x):
+    out, err, code = run_command("newsbot")
+    assert code == 1
+    assert out.splitlines()[1:] == [
+        row("newsbot", "unlinked", "-", "-", "not linked; link it with X first", width=7),
+        "0 checked, 1 not linked, 0 X calls.",
+    ]
     assert len(x.calls) == 0
     linked.refresh_from_db()
     assert linked.last_verified_at is None
@@ -314,13 +435,51 @@ def test_missing_encryption_keys_is_exit_2(linked, x, settings):
     assert BotAccount.objects.filter(last_verified_at__isnull=False).count() == 0
 
 
-def test_undecryptable_tokens_are_exit_2(linked, x, settings):
-    settings.BOTAUTH_ENCRYPTION_KEYS = ["ZmRzYS1vdGhlci1rZXktMDAwMDAwMDAwMDAwMDAwMDA="]
-    out, err, code = run_command()
-    assert code == 2
-    assert err.startswith("A stored token cannot be decrypted with any key")
+OTHER_KEY = "ZmRzYS1vdGhlci1rZXktMDAwMDAwMDAwMDAwMDAwMDA="
+
+
+def ciphertexts(account: BotAccount) -> tuple[str, str]:
+    return (
+        BotAccount.objects.filter(pk=account.pk)
+        .values_list(
+            ExpressionWrapper(F("twitter_access_token"), TextField()),
+            ExpressionWrapper(F("twitter_access_token_secret"), TextField()),
+        )
+        .get()
+    )
+
+
+def test_an_undecryptable_row_is_reported_on_its_own_and_the_run_goes_on(linked, x, settings):
+    lost = make_linked("lostkey", user_id="2", username="lostkey")  # under the key about to go
+    stored = ciphertexts(lost)
+    settings.BOTAUTH_ENCRYPTION_KEYS = [OTHER_KEY]
+    make_linked("newkey", user_id="3", username="newkey")
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("newkey"))
+    out, err, code = run_command("newkey", "lostkey")
+    assert code == 1
+    assert out.splitlines()[1:] == [
+        row("lostkey", "error", "@lostkey", "-", verification.UNDECRYPTABLE, width=7),
+        row("newkey", "valid", "@newkey", "read-write", width=7),
+        "2 checked, 1 X calls.",
+    ]
+    assert err == "1 of 2 not valid: 1 error, 1 valid.\n"
+    assert [oauth_token_of(call.request) for call in x.calls] == ["3-accesstokennewkey"]
+    lost.refresh_from_db(fields=["status", "last_verification", "last_verification_detail"])
+    assert (lost.status, lost.last_verification) == ("linked", "error")
+    assert lost.last_verification_detail == verification.UNDECRYPTABLE[:255]
+    assert ciphertexts(lost) == stored  # never rewritten, never deleted
+    assert BotAccount.objects.get(name="newkey").last_verification == "valid"
+
+
+def test_an_undecryptable_row_in_json_has_its_own_result(linked, x, settings):
+    settings.BOTAUTH_ENCRYPTION_KEYS = [OTHER_KEY]
+    out, err, code = run_command("--json")
+    assert code == 1
+    assert [(r["name"], r["status"], r["detail"]) for r in json.loads(out)] == [
+        ("linkedbot", "error", verification.UNDECRYPTABLE)
+    ]
     assert len(x.calls) == 0
-    assert BotAccount.objects.filter(last_verified_at__isnull=False).count() == 0
+    assert BotAccount.objects.filter(last_verification="error").count() == 1
 
 
 def test_invalid_duration_is_a_usage_error(linked, x):
@@ -358,6 +517,65 @@ def test_usage_error_from_the_command_line_exits_2():
     assert result.stdout == ""
 
 
+def shell_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """The project's own settings from the environment, as a real deployment has them."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "BOTAUTH_", "TWITTER_", "DATABASE_"))
+    }
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "SECRET_KEY": "shell-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "BOTAUTH_SANDBOX": "false",
+        "TWITTER_CONSUMER_API_KEY": "shell-key",
+        "TWITTER_CONSUMER_API_KEY_SECRET": "shell-secret",
+        "BOTAUTH_ENCRYPTION_KEYS": OTHER_KEY,
+        **overrides,
+    }
+
+
+def run_in_a_shell(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("missing", "check"),
+    [
+        ({"TWITTER_CONSUMER_API_KEY": ""}, "botauth.E001"),
+        ({"BOTAUTH_ENCRYPTION_KEYS": ""}, "botauth.E002"),
+    ],
+)
+def test_missing_keys_from_a_real_shell_exit_2(tmp_path, missing, check):
+    # Django's system checks run before the command and used to exit 1, not the documented 2.
+    env = shell_env(tmp_path, **missing)
+    assert run_in_a_shell(env, "migrate", "--skip-checks", "-v", "0").returncode == 0
+    result = run_in_a_shell(env, "verify_bot_tokens")
+    assert result.returncode == 2, result.stderr
+    assert check in result.stderr
+    assert result.stdout == ""
+    database = sqlite3.connect(tmp_path / "db.sqlite3")
+    assert database.execute("SELECT count(*) FROM botauth_botaccount").fetchone() == (0,)
+
+
+def test_a_configured_project_from_a_real_shell_exits_0(tmp_path):
+    env = shell_env(tmp_path)
+    assert run_in_a_shell(env, "migrate", "-v", "0").returncode == 0
+    result = run_in_a_shell(env, "verify_bot_tokens")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "No linked bot accounts to verify.\n0 checked, 0 X calls.\n"
+
+
 # Which accounts are checked
 
 
@@ -365,7 +583,7 @@ def test_no_names_checks_every_linked_account_and_no_other(linked, account, x):
     make_linked("invalidbot", user_id="2", username="invalidbot")
     BotAccount.objects.filter(name="invalidbot").update(status=BotAccount.Status.INVALID)
     BotAccount.objects.create(name="pendingbot", status=BotAccount.Status.PENDING)
-    xmock.users_me(x)
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("twitterapi"))
     out, err, code = run_command()
     assert len(x.calls) == 2
     assert sorted(line.split()[0] for line in out.splitlines()[1:3]) == ["invalidbot", "linkedbot"]
@@ -390,9 +608,7 @@ def test_stale_after_skips_recently_verified_accounts(x, db):
     never = make_linked("never", user_id="3", username="never")
     BotAccount.objects.filter(pk=recent.pk).update(last_verified_at=now - timedelta(minutes=10))
     BotAccount.objects.filter(pk=stale.pk).update(last_verified_at=now - timedelta(hours=2))
-    x.add_callback(
-        "GET", xmock.USERS_ME_URL, callback=lambda request: (200, {}, users_me_body("same"))
-    )
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("same"))
     out, err, code = run_command("--stale-after", "1h")
     assert code == 0
     assert sorted(oauth_token_of(call.request) for call in x.calls) == [
@@ -609,9 +825,11 @@ def test_verify_accounts_writes_results_in_batches(x, db):
         counts = verify_accounts(BotAccount.objects.all(), concurrency=4, batch_size=20)
     assert counts == {"valid": 50}
     updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
-    selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
-    assert 2 <= len(updates) <= 3
-    assert len(selects) == 1 + len(updates)  # one chunk read, then one locking read per batch
+    results = [sql for sql in updates if '"last_verification" =' in sql]
+    claims = [sql for sql in updates if sql not in results]
+    assert 2 <= len(results) <= 3
+    # 16 accounts claimed at a time (4 x concurrency), then one release at the end.
+    assert len(claims) == 4 + 1
     assert BotAccount.objects.filter(last_verification="valid").count() == 50
 
 
@@ -712,7 +930,7 @@ class Terminal(io.StringIO):
 
 
 def test_a_terminal_gets_a_progress_bar_with_counts_per_status(db, x):
-    make_linked("bot1", user_id="1")
+    make_linked("bot1", user_id=xmock.USER_ID)
     make_linked("bot2", user_id="2")
     xmock.users_me(x)
     xmock.users_me_error(x, 401)
@@ -727,7 +945,7 @@ def test_a_terminal_gets_a_progress_bar_with_counts_per_status(db, x):
 
 
 def test_json_output_on_a_terminal_has_no_progress(db, x):
-    make_linked("bot1", user_id="1")
+    make_linked("bot1")
     xmock.users_me(x)
     out, err = io.StringIO(), Terminal()
     call_command("verify_bot_tokens", "--json", stdout=out, stderr=err)
