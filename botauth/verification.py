@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -20,7 +18,7 @@ from django.db.models import ExpressionWrapper, F, QuerySet, TextField
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import claims, encryption, health, oauth
+from botauth import claims, encryption, health, oauth, users_me
 from botauth.exceptions import DecryptionError
 from botauth.models import LINKED_STATUSES, BotAccount, can_post
 from botauth.transport import XSession
@@ -38,9 +36,6 @@ CHECK_FIELDS = [
     "access_level",
     "unauthorized_since",
 ]
-# X's own rules for what it sends: a handle is 1-15 letters, digits, underscores; ids are digits.
-HANDLE = re.compile(r"[A-Za-z0-9_]{1,15}")
-USER_ID = re.compile(r"[0-9]{1,20}")
 UNDECRYPTABLE = (
     "cannot decrypt: key missing. No key in BOTAUTH_ENCRYPTION_KEYS decrypts this bot's token; "
     "put the old key back (after the new one) or link the bot again. X was not called."
@@ -78,84 +73,6 @@ class Outcome:
         }
 
 
-def printable(text: str) -> str:
-    """Text without control or format characters (ANSI escapes, NUL, bidi overrides)."""
-    return "".join(char for char in text if unicodedata.category(char)[0] != "C")
-
-
-def _problem(response: requests.Response) -> str:
-    # X's words go to a database (PostgreSQL refuses NUL) and to terminals: printable only.
-    body = health.json_body(response)
-    if body is None:
-        return printable(response.text[:120])
-    if isinstance(body, dict) and "errors" in body:
-        return printable("; ".join(str(e.get("message", e)) for e in body["errors"])[:200])
-    if isinstance(body, dict):
-        return printable(str(body.get("detail") or body.get("title") or body)[:200])
-    return printable(str(body)[:200])
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _rejected(account: BotAccount, problem: str, now: datetime) -> str:
-    # One 401 is not proof (health's rule): say where the account stands in it.
-    since = account.unauthorized_since
-    when = health.confirmed_at(since, now)
-    if since is not None and now >= when:
-        return f"X rejected the token: {problem}; 401 since {_utc(since)}: invalid"
-    first = "first 401" if since is None else f"401 since {_utc(since)}"
-    return f"X rejected the token: {problem}; {first}, invalid if still so after {_utc(when)}"
-
-
-def _classify(account: BotAccount, response: requests.Response) -> tuple[str, str, dict[str, Any]]:
-    extra: dict[str, Any] = {"access_level": health.access_level_of(response)}
-    signal = health.signal_of(response)
-    if response.status_code == 200:
-        return _identified(account, health.json_body(response), extra)
-    if signal is health.Signal.UNAUTHORIZED:
-        return Result.INVALID, _rejected(account, _problem(response), timezone.now()), extra
-    if signal is health.Signal.APP_FORBIDDEN:
-        return Result.ERROR, f"X refused the app, not this bot: {_problem(response)}", extra
-    if response.status_code == 403:
-        # /2/users/me has nothing of its own to forbid: any other 403 is about the account.
-        return Result.SUSPENDED, f"X refused access: {_problem(response)}", extra
-    if signal is health.Signal.RATE_LIMITED:
-        extra["rate_limit_reset_at"] = health.reset_time_of(response)
-        return Result.RATE_LIMITED, "X rate limit reached; try after the reset time", extra
-    return Result.ERROR, f"X answered {response.status_code}: {_problem(response)}", extra
-
-
-def _identified(
-    account: BotAccount, body: Any, extra: dict[str, Any]
-) -> tuple[str, str, dict[str, Any]]:
-    """A 200 from /2/users/me: the token works, if it still names the linked X user."""
-    data = body.get("data") if isinstance(body, dict) else None
-    user_id = data.get("id") if isinstance(data, dict) else None
-    if not isinstance(data, dict) or not isinstance(user_id, str) or not USER_ID.fullmatch(user_id):
-        return Result.ERROR, "X answered 200 without user data", extra
-    if account.twitter_user_id and user_id != account.twitter_user_id:
-        return (
-            Result.ERROR,
-            f"X says this token is user {user_id}, not the linked user "
-            f"{account.twitter_user_id} (@{account.twitter_username}); nothing was changed. "
-            "Unlink the bot and link it again.",
-            extra,
-        )
-    notes = []
-    username = data.get("username")
-    if isinstance(username, str) and HANDLE.fullmatch(username):
-        extra["username"] = username
-        if username != account.twitter_username:
-            notes.append(f"handle changed from @{account.twitter_username} to @{username}")
-    else:
-        notes.append(f"X sent no valid handle; @{account.twitter_username} kept")
-    if extra["access_level"] and not can_post(extra["access_level"]):
-        notes.append("token cannot post (no write access)")
-    return Result.VALID, "; ".join(notes), extra
-
-
 _local = threading.local()
 
 
@@ -183,7 +100,7 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
         except requests.RequestException as err:
             result, detail = Result.ERROR, f"X could not be reached: {type(err).__name__}"
         else:
-            result, detail, extra = _classify(account, response)
+            result, detail, extra = users_me.classify(account, response)
             if response.status_code < 500:
                 break
         if attempt < retries:

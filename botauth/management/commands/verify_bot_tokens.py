@@ -20,7 +20,8 @@ from botauth import conf, encryption
 from botauth.durations import duration, positive_int
 from botauth.exceptions import BotauthConfigurationError
 from botauth.models import LINKED_STATUSES, BotAccount
-from botauth.verification import Outcome, printable, verify_accounts
+from botauth.users_me import printable
+from botauth.verification import Outcome, verify_accounts
 
 # A result of this command only, never stored: a named account with no link to check.
 UNLINKED = "unlinked"
