@@ -43,7 +43,9 @@ def claim(queryset: QuerySet[BotAccount], pks: list[int], run: Run) -> list[int]
     accounts = BotAccount.objects.using(queryset.db)
     with transaction.atomic(using=queryset.db):
         if connections[queryset.db].features.has_select_for_update_skip_locked:
-            held = list(candidates.select_for_update(skip_locked=True).values_list("pk", flat=True))
+            # of=self: a caller's queryset may join other tables; only accounts are locked.
+            locked = candidates.select_for_update(skip_locked=True, of=("self",))
+            held = list(locked.values_list("pk", flat=True))
             accounts.filter(pk__in=held).update(**stamp)
         else:
             accounts.filter(free, pk__in=candidates.values("pk")).update(**stamp)

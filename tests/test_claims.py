@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from botauth.models import BotAccount
@@ -113,3 +114,15 @@ def test_the_command_says_what_it_left_to_another_run(db, x):
     assert out.splitlines()[-1] == "2 checked, 1 left to another run at the same time, 2 X calls."
     accounts[0].refresh_from_db()
     assert (accounts[0].verify_claim, accounts[0].last_verified_at) == ("otherrun", None)
+
+
+def test_a_queryset_joining_another_table_can_be_claimed(db, x, staff):
+    # On PostgreSQL, FOR UPDATE on the outer join's nullable side is an error: only accounts
+    # are locked.
+    accounts = make_many(2)
+    BotAccount.objects.filter(pk=accounts[0].pk).update(linked_by=staff)
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("same"))
+    joined = BotAccount.objects.filter(Q(linked_by__isnull=True) | Q(linked_by__is_staff=True))
+    tally = verify_accounts(joined, concurrency=1)
+    assert (tally, tally.elsewhere) == ({"valid": 2}, 0)
+    assert BotAccount.objects.filter(last_verification="valid", verify_claim="").count() == 2

@@ -69,9 +69,9 @@ def not_linked(*, names: list[str]) -> list[Outcome]:
             previous_username="",
             access_level="",
             detail=(
-                "a link with X is pending; finish it or start again"
+                gettext("a link with X is pending; finish it or start again")
                 if accounts[name].status == BotAccount.Status.PENDING
-                else "not linked; link it with X first"
+                else gettext("not linked; link it with X first")
             ),
             rate_limit_reset_at=None,
             checked_at=now,
