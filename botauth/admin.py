@@ -39,6 +39,9 @@ ADD_HELP = _(
 )
 
 
+REPORTED_FAILURES = 5
+
+
 def report(request: HttpRequest, outcomes: list[Outcome], *, skipped: int) -> None:
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -47,6 +50,14 @@ def report(request: HttpRequest, outcomes: list[Outcome], *, skipped: int) -> No
     text = labels.verification_summary(counts, skipped=skipped, reset_at=max(resets, default=None))
     ok = counts and set(counts) <= {BotAccount.Verification.VALID}
     messages.add_message(request, messages.SUCCESS if ok else messages.WARNING, text)
+    # What went wrong, per bot, for the first few: "1 error" alone tells a person nothing.
+    quiet = {BotAccount.Verification.VALID, BotAccount.Verification.RATE_LIMITED}
+    failed = [o for o in outcomes if o.result not in quiet and o.detail]
+    for outcome in failed[:REPORTED_FAILURES]:
+        messages.warning(
+            request,
+            gettext("“%(name)s”: %(detail)s") % {"name": outcome.name, "detail": outcome.detail},
+        )
 
 
 @admin.register(BotAccount)
@@ -73,6 +84,8 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "last_check",
         "last_verified_at",
         "x_said",
+        "last_seen_working_at",
+        "unauthorized_since",
         "link_started_by",
         "link_started_at",
     ]
@@ -105,7 +118,15 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             ),
             (
                 _("Last check with X"),
-                {"fields": ["last_check", "last_verified_at", "x_said"]},
+                {
+                    "fields": [
+                        "last_check",
+                        "last_verified_at",
+                        "x_said",
+                        "last_seen_working_at",
+                        "unauthorized_since",
+                    ]
+                },
             ),
         ]
         if obj.link_started_at is not None:

@@ -78,3 +78,11 @@ def pending_ttl() -> timedelta:
 
 def verify_concurrency() -> int:
     return int(getattr(settings, "BOTAUTH_VERIFY_CONCURRENCY", 16))
+
+
+def health_write_interval() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "BOTAUTH_HEALTH_WRITE_INTERVAL", 300)))
+
+
+def health_confirm_after() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "BOTAUTH_HEALTH_CONFIRM_AFTER", 3 * 3600)))

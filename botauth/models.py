@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import conf
+from botauth import conf, health
 from botauth.client import BotClient
 from botauth.exceptions import NotLinkedError
 from botauth.fields import EncryptedTextField
@@ -42,6 +42,8 @@ ACCESS_CLEARED: dict[str, Any] = {
     "last_verification": "",
     "last_verification_detail": "",
     "rate_limit_reset_at": None,
+    "last_seen_working_at": None,
+    "unauthorized_since": None,
 }
 SECRET_FIELDS = (
     "twitter_oauth_token_secret",
@@ -55,6 +57,10 @@ class BotAccountQuerySet(models.QuerySet["BotAccount"]):
     def linked(self) -> BotAccountQuerySet:
         """Accounts with a stored access pair (even one X has since rejected)."""
         return self.filter(status__in=LINKED_STATUSES)
+
+    def not_linked(self) -> BotAccountQuerySet:
+        """Accounts with no stored access pair (unlinked, or a first link still pending)."""
+        return self.exclude(status__in=LINKED_STATUSES)
 
     def without_secrets(self) -> BotAccountQuerySet:
         """Rows whose tokens are not read: nothing is decrypted, and save() leaves them alone."""
@@ -151,6 +157,31 @@ class BotAccount(models.Model):
     last_verification = models.CharField(max_length=16, choices=Verification.choices, blank=True)
     last_verification_detail = models.CharField(max_length=255, blank=True)
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    # Learned from the bot's own requests (botauth.health) as well as from verify_bot_tokens.
+    last_seen_working_at = models.DateTimeField(
+        _("last seen working"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("When X last accepted this token: a request of the bot's or a verification."),
+    )
+    unauthorized_since = models.DateTimeField(
+        _("401 seen since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "First 401 from X with no success since. The account is marked invalid only when X "
+            "still answers 401 BOTAUTH_HEALTH_CONFIRM_AFTER later."
+        ),
+    )
+
+    # A verify_bot_tokens run holding this account (botauth.claims): overlapping runs share.
+    verify_claim = models.CharField(
+        _("claimed by verification run"), max_length=32, blank=True, editable=False
+    )
+    verify_claimed_until = models.DateTimeField(
+        _("claimed until"), null=True, blank=True, editable=False
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -214,6 +245,7 @@ class BotAccount(models.Model):
             **kwargs,
         }
         client = BotClient(**options, timeout=timeout)
+        client.session.hooks["response"].append(health.TrafficHook(self))
         return client
 
     @sensitive_variables()

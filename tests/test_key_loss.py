@@ -119,13 +119,16 @@ def test_admin_verify_now_on_an_unreadable_row_says_why(staff_client, lose_key, 
     response = staff_client.post(reverse("admin:botauth_botaccount_verify", args=[account.pk]))
     assert response.status_code == 302
     assert messages_of(response) == [
-        "A stored token cannot be decrypted with any key in BOTAUTH_ENCRYPTION_KEYS. If the keys "
-        "were rotated, put the old key back after the new one."
+        "Verified with X: 1 error.",
+        "“lostkey”: cannot decrypt: key missing. No key in BOTAUTH_ENCRYPTION_KEYS decrypts this "
+        "bot's token; put the old key back (after the new one) or link the bot again. X was not "
+        "called.",
     ]
     assert len(x.calls) == 0
     account = BotAccount.objects.without_secrets().get(pk=account.pk)
     assert account.status == BotAccount.Status.LINKED
-    assert account.last_verified_at is None
+    assert account.last_verification == BotAccount.Verification.ERROR
+    assert account.last_verification_detail.startswith("cannot decrypt: key missing.")
 
 
 def test_the_change_and_unlink_pages_of_an_unreadable_row_open(staff_client, lose_key, db):
