@@ -269,7 +269,7 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         # get_object() turns a malformed id into None (a 404) instead of a ValueError (a 500).
         account: BotAccount | None = self.get_object(request, object_id)
         if account is None:
-            raise Http404(f"No bot account with id {object_id!r}.")
+            raise Http404(gettext("No bot account with id “%(id)s”.") % {"id": object_id})
         if not self.has_change_permission(request, account):
             raise PermissionDenied
         return account

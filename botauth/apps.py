@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 # At DEBUG these print token secrets (requests_oauthlib) and OAuth headers (tweepy.client).
 NOISY_LOGGERS = ("requests_oauthlib", "oauthlib", "tweepy")
@@ -10,7 +11,7 @@ NOISY_LOGGERS = ("requests_oauthlib", "oauthlib", "tweepy")
 
 class BotauthConfig(AppConfig):
     name = "botauth"
-    verbose_name = "X bot accounts"
+    verbose_name = _("X bot accounts")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from botauth.exceptions import BotauthConfigurationError
 
@@ -33,8 +34,10 @@ def consumer_credentials() -> tuple[str, str]:
     key, secret = sandbox_consumer() or _x_consumer()
     if not key or not secret:
         raise BotauthConfigurationError(
-            "Set TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET to your X app's "
-            "API key and secret (developer portal > your app > Keys and tokens)."
+            _(
+                "Set TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET to your X "
+                "app's API key and secret (developer portal > your app > Keys and tokens)."
+            )
         )
     return key, secret
 

@@ -15,7 +15,8 @@ from typing import Any
 import requests
 from django.db import transaction
 from django.db.models import ExpressionWrapper, F, QuerySet, TextField
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from botauth import claims, encryption, health, oauth, users_me
@@ -36,7 +37,7 @@ CHECK_FIELDS = [
     "access_level",
     "unauthorized_since",
 ]
-UNDECRYPTABLE = (
+UNDECRYPTABLE = gettext_lazy(
     "cannot decrypt: key missing. No key in BOTAUTH_ENCRYPTION_KEYS decrypts this bot's token; "
     "put the old key back (after the new one) or link the bot again. X was not called."
 )
@@ -98,7 +99,8 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
                 access_token_secret=account.twitter_access_token_secret,
             )
         except requests.RequestException as err:
-            result, detail = Result.ERROR, f"X could not be reached: {type(err).__name__}"
+            detail = gettext("X could not be reached: %(error)s") % {"error": type(err).__name__}
+            result = Result.ERROR
         else:
             result, detail, extra = users_me.classify(account, response)
             if response.status_code < 500:
@@ -118,6 +120,14 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
     )
 
 
+@sensitive_variables()
+def in_language(
+    language: str | None, call: Callable[..., Outcome], *args: Any, **kwargs: Any
+) -> Outcome:
+    with translation.override(language):
+        return call(*args, **kwargs)
+
+
 def undecryptable(account: BotAccount) -> Outcome:
     return Outcome(
         name=account.name,
@@ -125,7 +135,7 @@ def undecryptable(account: BotAccount) -> Outcome:
         username=account.twitter_username,
         previous_username=account.twitter_username,
         access_level=account.access_level,
-        detail=UNDECRYPTABLE,
+        detail=str(UNDECRYPTABLE),
         rate_limit_reset_at=None,
         checked_at=timezone.now(),
         x_calls=0,
@@ -270,6 +280,9 @@ def verify_accounts(
         on_outcome(outcome)
 
     accounts = _claimed(queryset, run, counts, page=chunk_size, claim=max(4 * concurrency, 16))
+    # The pool's threads do not share this thread's language: details are written in the
+    # language of whoever started the run, like the admin's history of it.
+    language = translation.get_language()
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             while True:
@@ -277,7 +290,8 @@ def verify_accounts(
                     if not decrypted:
                         done(account, undecryptable(account))
                         continue
-                    in_flight[pool.submit(check, account, retries=retries)] = account
+                    checking = pool.submit(in_language, language, check, account, retries=retries)
+                    in_flight[checking] = account
                     if len(in_flight) >= concurrency * 2:
                         break
                 if not in_flight:

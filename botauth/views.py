@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from botauth import conf, flows, history
 from botauth.exceptions import BotauthConfigurationError, LinkError, XError, XUnavailableError
-from botauth.labels import access_level_label, link_history
+from botauth.labels import access_level_phrase, link_history
 from botauth.models import BotAccount, can_post
 from botauth.reporting import reports_safely
 
@@ -67,7 +67,11 @@ def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
             session=request.session,
         )
     except (XError, BotauthConfigurationError) as err:
-        messages.error(request, f"Could not start linking “{account.name}” with X: {err}")
+        messages.error(
+            request,
+            gettext("Could not start linking “%(name)s” with X: %(error)s")
+            % {"name": account.name, "error": err},
+        )
         return redirect(safe_next(request, change_url(account)))
     return HttpResponseRedirect(url)
 
@@ -118,9 +122,9 @@ def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
     except LinkError as err:
         return error_page(request, str(err), status=err.status_code, account=err.account)
     except XUnavailableError as err:
-        return error_page(request, f"{err} Nothing was changed.", status=502)
+        return error_page(request, nothing_changed(err), status=502)
     except (XError, BotauthConfigurationError) as err:
-        return error_page(request, f"{err} Nothing was changed.", status=400)
+        return error_page(request, nothing_changed(err), status=400)
     account = finished.account
     if finished.cancelled:
         messages.warning(request, cancelled_message(account))
@@ -132,6 +136,10 @@ def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
         message=link_history(account, relink=finished.relinked),
     )
     return redirect(change_url(account))
+
+
+def nothing_changed(err: Exception) -> str:
+    return gettext("%(error)s Nothing was changed.") % {"error": err}
 
 
 def cancelled_message(account: BotAccount) -> str:
@@ -147,7 +155,7 @@ def cancelled_message(account: BotAccount) -> str:
 def linked_message(request: HttpRequest, account: BotAccount) -> None:
     names = {
         "handle": account.twitter_username,
-        "level": access_level_label(account.access_level).lower(),
+        "level": access_level_phrase(account.access_level),
     }
     if not account.access_level:
         messages.success(request, gettext("Linked @%(handle)s") % names)

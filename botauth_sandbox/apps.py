@@ -4,6 +4,7 @@ import logging
 
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 # At DEBUG oauthlib logs signature base strings, which carry tokens.
 QUIET_LOGGERS = ("oauthlib",)
@@ -11,7 +12,7 @@ QUIET_LOGGERS = ("oauthlib",)
 
 class SandboxConfig(AppConfig):
     name = "botauth_sandbox"
-    verbose_name = "X sandbox"
+    verbose_name = _("X sandbox")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
@@ -21,7 +22,7 @@ class SandboxConfig(AppConfig):
         from botauth_sandbox.oauth2.provisioning import provision_client_after_migrate
         from botauth_sandbox.provisioning import provision_after_migrate
 
-        admin.site.site_header = "botauth admin — SANDBOX"
+        admin.site.site_header = _("botauth admin — SANDBOX")
         post_migrate.connect(provision_after_migrate, sender=self)
         post_migrate.connect(provision_client_after_migrate, sender=self)
         for name in QUIET_LOGGERS:

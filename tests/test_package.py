@@ -98,6 +98,18 @@ def test_botauth_is_imported_from_the_installed_package(python, mysite):
     assert "site-packages" in where.stdout
 
 
+def test_the_installed_package_carries_its_german_translations(python, mysite):
+    probe = (
+        "from django.utils import translation; from botauth.models import BotAccount; "
+        "from botauth_sandbox.models import SandboxUser; translation.activate('de'); "
+        "print(BotAccount._meta.verbose_name_plural, SandboxUser._meta.verbose_name, sep='|')"
+    )
+    result = run(python, "manage.py", "shell", "-c", probe, cwd=mysite)
+
+    # The last line: Django 5.2's shell may first say what it imported.
+    assert result.stdout.strip().splitlines()[-1] == "Bot-Konten|Sandbox-X-Benutzer"
+
+
 def test_the_readme_project_checks_and_migrates(python, mysite):
     checked = run(python, "manage.py", "check", cwd=mysite)
     migrated = run(python, "manage.py", "migrate", "--noinput", cwd=mysite)

@@ -257,8 +257,9 @@ def unlink(*, account: BotAccount) -> Unlinked:
                 oauth1.revoke(token=token, secret=secret)
                 result = Unlinked(had_token=True, revoked=True)
             except XUnavailableError:
-                result = Unlinked(had_token=True, reason="X did not answer")
+                result = Unlinked(had_token=True, reason=_("X did not answer"))
             except XRejectedError as err:
-                result = Unlinked(had_token=True, reason=f"X refused: {err.status or 'no status'}")
+                reason = _("X refused: %(status)s") % {"status": err.status or _("no status")}
+                result = Unlinked(had_token=True, reason=reason)
     account.forget_access()
     return result

@@ -37,7 +37,7 @@ logger = logging.getLogger("botauth")
 # What a lost or refused database connection raises (InterfaceError is not a DatabaseError).
 DATABASE_ERRORS = (DatabaseError, InterfaceError)
 
-NOT_FOUND = (
+NOT_FOUND = gettext_lazy(
     "This authorization does not match a link you started: it is unknown, was already used, "
     "or was started by another user. Start again with “Link with X” on the bot account."
 )
@@ -60,7 +60,7 @@ def complete(
     if started is None or timezone.now() - started > conf.pending_ttl():
         account.clear_pending()
         raise FlowExpiredError(
-            "This authorization expired before X sent you back. Start again with “Link with X”."
+            _("This authorization expired before X sent you back. Start again with “Link with X”.")
         )
     try:
         secret = account.twitter_oauth_token_secret
@@ -120,8 +120,8 @@ def store(
         # Another account took this X user between the check and the write.
         account = BotAccount.objects.without_secrets().get(pk=pk)
         conflict = identity_conflict(account, grant) or (
-            f"X account @{grant.screen_name} was linked elsewhere at the same moment; "
-            "nothing was changed."
+            _("X account @%(handle)s was linked elsewhere at the same moment; nothing was changed.")
+            % {"handle": grant.screen_name}
         )
     if conflict:
         if end_flow_on_conflict:
@@ -134,14 +134,17 @@ def identity_conflict(account: BotAccount, grant: AccessGrant) -> str | None:
     other = BotAccount.objects.filter(twitter_user_id=grant.user_id).exclude(pk=account.pk)
     other_name = other.values_list("name", flat=True).first()
     if other_name is not None:
-        return (
-            f"X account @{grant.screen_name} is already linked to bot account “{other_name}”. "
-            "Unlink it there first; nothing was changed."
-        )
+        return _(
+            "X account @%(handle)s is already linked to bot account “%(other)s”. Unlink it "
+            "there first; nothing was changed."
+        ) % {"handle": grant.screen_name, "other": other_name}
     if account.twitter_user_id and account.twitter_user_id != grant.user_id:
-        return (
-            f"“{account.name}” is linked to @{account.twitter_username}, but X approved "
-            f"@{grant.screen_name}. Unlink it first to link a different X account; "
-            "nothing was changed."
-        )
+        return _(
+            "“%(name)s” is linked to @%(linked)s, but X approved @%(approved)s. Unlink it first "
+            "to link a different X account; nothing was changed."
+        ) % {
+            "name": account.name,
+            "linked": account.twitter_username,
+            "approved": grant.screen_name,
+        }
     return None

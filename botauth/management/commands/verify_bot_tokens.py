@@ -35,7 +35,9 @@ def select_accounts(*, names: list[str], stale_after: timedelta | None) -> Query
         unknown = [n for n in names if n not in known]
         if unknown:
             raise CommandError(
-                f"No bot account named {', '.join(map(repr, unknown))}.", returncode=2
+                gettext("No bot account named %(names)s.")
+                % {"names": ", ".join(map(repr, unknown))},
+                returncode=2,
             )
         queryset = queryset.filter(name__in=names)
     if stale_after is not None:
@@ -146,8 +148,12 @@ class Command(BaseCommand):
                 if progress:
                     self.stderr.write("\r\033[K", ending="")
                 if first:
+                    # Not inside the f-string, where makemessages would not find them.
+                    heading = (gettext("NAME"), gettext("STATUS"), gettext("HANDLE"))
+                    access_heading, detail_heading = gettext("ACCESS"), gettext("DETAIL")
                     self.stdout.write(
-                        f"{'NAME':<{width}}  {'STATUS':<12}  {'HANDLE':<16}  {'ACCESS':<25}  DETAIL"
+                        f"{heading[0]:<{width}}  {heading[1]:<12}  {heading[2]:<16}  "
+                        f"{access_heading:<25}  {detail_heading}"
                     )
                 name, result, handle, access, detail = map(
                     printable,
@@ -193,7 +199,10 @@ class Command(BaseCommand):
         bad = sum(n for result, n in counts.items() if result != BotAccount.Verification.VALID)
         if bad:
             results = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
-            raise CommandError(f"{bad} of {sum(counts.values())} not valid: {results}.")
+            raise CommandError(
+                gettext("%(bad)d of %(total)d not valid: %(results)s.")
+                % {"bad": bad, "total": sum(counts.values()), "results": results}
+            )
 
     @staticmethod
     def summary(*, checked: int, unlinked: int, fresh: int, elsewhere: int, x_calls: int) -> str:
