@@ -93,3 +93,15 @@ class MediaProcessingTimeoutError(MediaError, XUnavailableError):
     def __init__(self, message: str, *, media_id: str) -> None:
         super().__init__(message)
         self.media_id = media_id
+
+
+class XOAuth2Error(XRejectedError):
+    """X's OAuth 2.0 token or revoke endpoint said no; ``error`` is X's code for why.
+
+    X answers a used, revoked or invalid code or refresh token with 400 ``invalid_request``
+    (some clients see ``invalid_grant``), and wrong client credentials with 401.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, error: str = "") -> None:
+        super().__init__(message, status=status)
+        self.error = error
