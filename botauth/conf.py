@@ -62,7 +62,7 @@ def default_protocol() -> str:
 
 def oauth2_scopes() -> tuple[str, ...]:
     """BOTAUTH_OAUTH2_SCOPES: a space-separated string or a list; empty means the default."""
-    value = getattr(settings, "BOTAUTH_OAUTH2_SCOPES", "")
+    value = getattr(settings, "BOTAUTH_OAUTH2_SCOPES", None) or ""
     if isinstance(value, str):
         names = value.split()
     elif isinstance(value, list | tuple):
