@@ -57,7 +57,7 @@ def messages_of(response) -> list[str]:
 def raw(account: BotAccount, name: str) -> str:
     """A column as stored, not decrypted."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {name} FROM botauth_botaccount WHERE id = %s", [account.pk])  # noqa: S608
+        cursor.execute(f"SELECT {name} FROM botauth_botaccount WHERE id = %s", [account.pk])
         return str(cursor.fetchone()[0] or "")
 
 
