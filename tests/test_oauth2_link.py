@@ -690,3 +690,53 @@ def test_unlink_says_so_when_x_cannot_confirm(staff_client, x, db, answer, reaso
         "sessions)."
     ]
     assert_forgotten(account)
+
+
+# What a link costs, and what it leaves in the logs
+
+
+def test_a_link_makes_two_calls_to_x_and_few_queries(staff_client, account, x):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as start_queries:
+        state = started(staff_client, account)["state"]
+    x2.token(x)
+    x2.users_me(x)
+    with CaptureQueriesContext(connection) as callback_queries:
+        assert approve(staff_client, state).status_code == 302
+    assert [c.request.url for c in x.calls] == [x2.TOKEN_URL, x2.USERS_ME_URL]
+    # The same budget as an OAuth 1.0a link (tests/test_link_budget.py).
+    assert len(start_queries) <= 6, [q["sql"] for q in start_queries.captured_queries]
+    assert len(callback_queries) <= 11, [q["sql"] for q in callback_queries.captured_queries]
+    account.refresh_from_db()
+    assert account.status == BotAccount.Status.LINKED
+
+
+def test_a_link_verify_and_unlink_at_debug_log_no_secret(staff_client, account, x, caplog):
+    import logging
+
+    from django.core.management import call_command
+
+    caplog.set_level(logging.DEBUG)
+    state = started(staff_client, account)["state"]
+    account.refresh_from_db()
+    verifier = account.twitter_oauth_token_secret
+    x2.token(x)
+    x2.users_me(x)
+    x2.users_me(x)
+    x2.revoke(x)
+    approve(staff_client, state)
+    call_command("verify_bot_tokens", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    unlink(staff_client, account)
+    assert len(x.calls) == 5
+    assert_forgotten(account)
+    logged = caplog.text
+    for secret in (
+        x2.ACCESS_TOKEN,
+        x2.REFRESH_TOKEN,
+        x2.CODE,
+        verifier,
+        x2.CLIENT_SECRET,
+        x2.basic().split()[1],
+    ):
+        assert secret not in logged
