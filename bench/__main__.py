@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.environment import ROOT
 from bench.report import Section, results_document
 
-BENCHMARKS = ("verify", "link", "load", "media")
+BENCHMARKS = ("verify", "link", "load", "media", "sandbox-media", "client_overhead")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -46,7 +46,17 @@ def parse(argv: list[str]) -> argparse.Namespace:
     media.add_argument("--size-mib", type=int, default=None, help="file size in MiB (512)")
     media.add_argument("--runs", type=int, default=None, help="uploads per mode (3)")
     media.add_argument("--chunk-mib", type=int, default=None, help="segment size in MiB (4)")
-    for command in (verify, link, load, media):
+    sandbox_media = commands.add_parser(
+        "sandbox-media", help="sandbox memory over a 512 MiB upload"
+    )
+    sandbox_media.add_argument("--mib", type=int, default=None, help="upload size in MiB (512)")
+    overhead = commands.add_parser(
+        "client_overhead", help="get_tweepy_client() vs a bare tweepy.Client on a stub of X"
+    )
+    overhead.add_argument("--rounds", type=int, default=None, help="alternating rounds (5)")
+    overhead.add_argument("--calls", type=int, default=None, help="calls per kind per round (400)")
+    overhead.add_argument("--latency-ms", type=float, default=None, help="added by the stub (0)")
+    for command in (verify, link, load, media, sandbox_media, overhead):
         command.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
         command.add_argument("--section", type=Path, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -80,6 +90,25 @@ def run_one(args: argparse.Namespace) -> Section:
         return media.run(
             media.Options(
                 **{**vars(base_media), **{k: given[k] for k in media_names if k in given}}
+            )
+        )
+    if args.benchmark == "sandbox-media":
+        from bench import sandbox_media
+
+        base_sandbox = sandbox_media.QUICK if args.quick else sandbox_media.Options()
+        return sandbox_media.run(
+            sandbox_media.Options(
+                **{**vars(base_sandbox), **({"mib": args.mib} if args.mib else {})}
+            )
+        )
+    if args.benchmark == "client_overhead":
+        from bench import client_overhead
+
+        base_overhead = client_overhead.QUICK if args.quick else client_overhead.Options()
+        overhead_names = ("rounds", "calls", "latency_ms")
+        return client_overhead.run(
+            client_overhead.Options(
+                **{**vars(base_overhead), **{k: given[k] for k in overhead_names if k in given}}
             )
         )
     from bench import load

@@ -15,6 +15,8 @@ from pathlib import Path
 import psycopg2  # type: ignore[import-untyped]
 from cryptography.fernet import Fernet
 
+from botauth_sandbox.keys import derive_consumer
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
@@ -29,7 +31,13 @@ def free_port() -> int:
 
 
 def server_env(*, database: str, sandbox_port: int, latency_ms: int) -> dict[str, str]:
-    """Production-like settings (DEBUG off, so no query log grows), plain HTTP on 127.0.0.1."""
+    """Production-like settings (DEBUG off, so no query log grows), plain HTTP on 127.0.0.1.
+
+    botauth is configured as for a real X at a URL (the sandbox's), with the consumer pair the
+    sandbox derives from the shared SECRET_KEY; the sandbox itself runs with sandbox_env().
+    """
+    secret_key = secrets.token_urlsafe(50)
+    consumer_key, consumer_secret = derive_consumer(secret_key)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -37,7 +45,7 @@ def server_env(*, database: str, sandbox_port: int, latency_ms: int) -> dict[str
     }
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
-        SECRET_KEY=secrets.token_urlsafe(50),
+        SECRET_KEY=secret_key,
         DEBUG="false",
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="false",
@@ -47,17 +55,32 @@ def server_env(*, database: str, sandbox_port: int, latency_ms: int) -> dict[str
         # Persistent connections, as a production deployment on PostgreSQL would configure:
         # without them each request forks a PostgreSQL backend (see RESULTS.md).
         DATABASE_URL=f"{POSTGRES}/{database}?conn_max_age=600&conn_health_checks=true",
-        BOTAUTH_SANDBOX="true",
-        BOTAUTH_SANDBOX_URL=f"http://127.0.0.1:{sandbox_port}/sandbox",
+        BOTAUTH_X_API_URL=f"http://127.0.0.1:{sandbox_port}/sandbox",
         BOTAUTH_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        TWITTER_CONSUMER_API_KEY="",
-        TWITTER_CONSUMER_API_KEY_SECRET="",
+        TWITTER_CONSUMER_API_KEY=consumer_key,
+        TWITTER_CONSUMER_API_KEY_SECRET=consumer_secret,
         SANDBOX_API_LATENCY_MS=str(latency_ms),
         SANDBOX_ENFORCE_RATE_LIMITS="false",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
     )
     return env
+
+
+def sandbox_env(env: dict[str, str]) -> dict[str, str]:
+    """The sandbox server's settings: a development tool, it serves only with DEBUG on.
+
+    With BOTAUTH_SANDBOX on and no X keys it accepts the consumer pair derived from SECRET_KEY,
+    the pair server_env() gives botauth.
+    """
+    return {
+        **env,
+        "DEBUG": "true",
+        "BOTAUTH_SANDBOX": "true",
+        "BOTAUTH_X_API_URL": "",
+        "TWITTER_CONSUMER_API_KEY": "",
+        "TWITTER_CONSUMER_API_KEY_SECRET": "",
+    }
 
 
 def _admin(sql: str) -> None:
@@ -82,6 +105,9 @@ def django_on_throwaway_database(env: dict[str, str], *, database: str) -> Itera
 
         django.setup()
         call_command("migrate", verbosity=0, interactive=False)
+        from bench.seed import consumer_app
+
+        consumer_app()
         yield
     finally:
         from django.db import connections

@@ -32,8 +32,10 @@ class Section:
 
 SETUP = (
     "Setup common to every benchmark: settings from environment variables only, "
-    "`DJANGO_SETTINGS_MODULE=bench.settings` (the project's settings, `DEBUG` off, the sandbox on "
-    "with rate limits not enforced, an MD5 password hasher so logins do not measure PBKDF2), "
+    "`DJANGO_SETTINGS_MODULE=bench.settings` (the project's settings, `DEBUG` off, botauth "
+    "pointed at the sandbox by `BOTAUTH_X_API_URL`; the sandbox server with `DEBUG` on, as it "
+    "serves only then, and rate limits not enforced; an MD5 password hasher so logins do not "
+    "measure PBKDF2), "
     "persistent PostgreSQL connections (`DATABASE_URL=...?conn_max_age=600`), gunicorn with "
     "`project/gunicorn.conf.py`; clients, servers and PostgreSQL share the machine.\n"
 )

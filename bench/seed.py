@@ -11,16 +11,25 @@ from django.utils import timezone
 from botauth import conf
 from botauth.models import BotAccount
 from botauth_sandbox.models import AccessLevel, AccessToken, SandboxApp, SandboxUser
+from botauth_sandbox.provisioning import APP_NAME
 
 BATCH = 1000
 STAFF_PASSWORD = "bench-staff-password"
 STAFF_PERMISSIONS = ("change_botaccount", "view_botaccount")
 
 
+def consumer_app() -> SandboxApp:
+    """The sandbox's app for botauth's consumer pair (the pair the sandbox server derives)."""
+    key, secret = conf.consumer_credentials()
+    app, _ = SandboxApp.objects.update_or_create(
+        key=key, defaults={"secret": secret, "name": APP_NAME}
+    )
+    return app
+
+
 def linked_accounts(count: int, *, start: int = 0, prefix: str = "vbot") -> None:
     """`count` sandbox X users with a live access pair each, and a BotAccount linked to it."""
-    key, _ = conf.consumer_credentials()
-    app = SandboxApp.objects.get(key=key)
+    app = consumer_app()
     for first in range(start, start + count, BATCH):
         numbers = range(first, min(first + BATCH, start + count))
         users = SandboxUser.objects.bulk_create(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from bench.environment import OUT, ROOT
+from bench.environment import OUT, ROOT, sandbox_env
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
@@ -25,6 +25,7 @@ class Server:
     base: str
     access_log: Path
     log: Path
+    pid: int = 0  # the gunicorn master's
 
     def worker_boots(self) -> int:
         """Workers started: more than configured means one died (e.g. WORKER TIMEOUT)."""
@@ -70,7 +71,13 @@ def gunicorn(
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
         )
-    server = Server(name=name, base=f"http://127.0.0.1:{port}", access_log=access_path, log=log)
+    server = Server(
+        name=name,
+        base=f"http://127.0.0.1:{port}",
+        access_log=access_path,
+        log=log,
+        pid=process.pid,
+    )
     try:
         _wait_until_up(server, process, log)
         yield server
@@ -97,7 +104,7 @@ def app_and_sandbox(
     with (
         gunicorn(
             f"{name}-sandbox",
-            env,
+            sandbox_env(env),
             port=sandbox_port,
             workers=sandbox[0],
             threads=sandbox[1],

@@ -6,8 +6,13 @@ Everything else comes from the environment, as in production (see bench/environm
 from __future__ import annotations
 
 from project.settings import *  # noqa: F403
+from project.settings import INSTALLED_APPS
 
 ROOT_URLCONF = "bench.urls"
+# Every process seeds or serves the sandbox's tables; only the sandbox server, with DEBUG on,
+# turns BOTAUTH_SANDBOX on (bench/environment.py), and the sandbox serves nowhere else.
+if "botauth_sandbox" not in INSTALLED_APPS:
+    INSTALLED_APPS = [*INSTALLED_APPS, "botauth_sandbox"]
 # The verify benchmark asks about each token more often than X's 75 per window would allow, and
 # counting would serialize every request on the window's row; the benchmarks measure speed.
 SANDBOX_ENFORCE_RATE_LIMITS = False

@@ -20,6 +20,7 @@ from bench.environment import (
     database_name,
     django_on_throwaway_database,
     free_port,
+    sandbox_env,
     server_env,
 )
 from bench.report import Section
@@ -109,7 +110,7 @@ def run(options: Options) -> Section:
         seed.linked_accounts(options.n)
         with gunicorn(
             "verify-sandbox",
-            env,
+            sandbox_env(env),
             port=port,
             workers=options.sandbox_workers,
             threads=options.sandbox_threads,

@@ -2,12 +2,51 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.translation import gettext as _
 
 from botauth import conf, scopes
 from botauth.exceptions import BotauthConfigurationError
+
+
+@register()
+def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
+    value = getattr(settings, "BOTAUTH_SANDBOX", False)
+    if not isinstance(value, bool):
+        return [
+            Error(
+                f"BOTAUTH_SANDBOX must be True or False, not {value!r}.",
+                hint="Set it to a bool, e.g. BOTAUTH_SANDBOX = DEBUG.",
+                id="botauth.E007",
+            )
+        ]
+    if not value:
+        return []
+    if not apps.is_installed("botauth_sandbox"):
+        return [
+            Error(
+                "BOTAUTH_SANDBOX is on, but the botauth_sandbox app is not installed.",
+                hint='Add "botauth_sandbox" to INSTALLED_APPS (pip install '
+                '"django-botauth[sandbox]"), or set BOTAUTH_SANDBOX = False.',
+                id="botauth.E005",
+            )
+        ]
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("botauth_sandbox:request_token")
+    except NoReverseMatch:
+        return [
+            Error(
+                "BOTAUTH_SANDBOX is on, but the sandbox's URLs are not included.",
+                hint='Add path("sandbox/", include("botauth_sandbox.urls")) to your root URLconf '
+                "(or set BOTAUTH_SANDBOX_URL to where you included them).",
+                id="botauth.E006",
+            )
+        ]
+    return []
 
 
 @register()
@@ -76,7 +115,8 @@ def check_credentials() -> list[CheckMessage]:
                     id=half_id,
                 )
             )
-    if not complete:
+    derived = conf.sandbox_consumer() or conf.sandbox_client()
+    if not complete and derived is None:
         errors.insert(
             0,
             Error(
@@ -87,8 +127,9 @@ def check_credentials() -> list[CheckMessage]:
                 ),
                 hint=_(
                     "Copy your X app's OAuth 2.0 Client ID and Secret, or its API key and secret, "
-                    "from the developer portal (Keys and tokens), or turn on BOTAUTH_SANDBOX for "
-                    "development."
+                    "from the developer portal (Keys and tokens), or set BOTAUTH_SANDBOX = True "
+                    "(with the botauth_sandbox app installed) to develop against botauth's "
+                    "sandbox of X."
                 ),
                 id="botauth.E001",
             ),
@@ -130,5 +171,47 @@ def check_oauth2_scopes() -> list[CheckMessage]:
             hint=_("Use the default, %(default)s, or add the missing scopes.")
             % {"default": DEFAULT},
             id="botauth.W020",
+        )
+    ]
+
+
+@register()
+def check_exception_reporter_filter(**kwargs: Any) -> list[CheckMessage]:
+    from botauth import reporting
+
+    if reporting.is_installed():
+        return []
+    return [
+        Warning(
+            "DEFAULT_EXCEPTION_REPORTER_FILTER is not botauth's: with DEBUG on, Django's error "
+            "page shows the tokens of a bot whose code crashes outside botauth's own views.",
+            hint=f"Set DEFAULT_EXCEPTION_REPORTER_FILTER = {reporting.FILTER_PATH!r} "
+            "(or a subclass of it).",
+            id="botauth.W010",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_callback_url_deploy(**kwargs: Any) -> list[CheckMessage]:
+    callback = conf.callback_url()
+    if settings.DEBUG or callback.startswith("https://"):
+        return []
+    if not callback:
+        problem = (
+            "BOTAUTH_CALLBACK_URL is not set: the callback sent to X is built from each "
+            "request's Host header and scheme, which a proxy or a forged Host can change."
+        )
+    else:
+        problem = (
+            f"BOTAUTH_CALLBACK_URL {callback!r} is not https: X would send the request token "
+            "and verifier to it unencrypted."
+        )
+    return [
+        Warning(
+            problem,
+            hint="Set BOTAUTH_CALLBACK_URL to the https callback URL registered in the X "
+            "developer portal, e.g. 'https://bots.example.com/botauth/callback/'.",
+            id="botauth.W011",
         )
     ]

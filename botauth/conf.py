@@ -19,11 +19,37 @@ OAUTH1 = "oauth1"
 OAUTH2 = "oauth2"
 # What a posting bot needs (X_FACTS.md): read, post, identity, refresh, media upload.
 DEFAULT_OAUTH2_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
+SANDBOX_URL = "http://127.0.0.1:8000/sandbox"
+
+
+def sandbox_enabled() -> bool:
+    """BOTAUTH_SANDBOX: botauth talks to the sandbox app (a fake X) instead of X."""
+    # Only a real True: the string "false" from an environment variable is truthy.
+    return getattr(settings, "BOTAUTH_SANDBOX", False) is True
+
+
+def sandbox_consumer() -> tuple[str, str] | None:
+    """The consumer pair derived from SECRET_KEY while the sandbox is on and no X keys are set."""
+    if not sandbox_enabled() or _x_consumer() != ("", ""):
+        return None
+    # Imported only here: botauth must not import the sandbox unless it is turned on.
+    from botauth_sandbox.keys import derive_consumer
+
+    return derive_consumer(str(settings.SECRET_KEY))
+
+
+def sandbox_client() -> tuple[str, str] | None:
+    """The OAuth 2.0 Client ID and Secret derived from SECRET_KEY while the sandbox is on and
+    no X Client ID is set."""
+    if not sandbox_enabled() or _x_client() != ("", ""):
+        return None
+    from botauth_sandbox.keys import derive_oauth2_client
+
+    return derive_oauth2_client(str(settings.SECRET_KEY))
 
 
 def consumer_credentials() -> tuple[str, str]:
-    key = getattr(settings, "TWITTER_CONSUMER_API_KEY", "")
-    secret = getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "")
+    key, secret = sandbox_consumer() or _x_consumer()
     if not key or not secret:
         raise BotauthConfigurationError(
             "Set TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET to your X app's "
@@ -32,27 +58,38 @@ def consumer_credentials() -> tuple[str, str]:
     return key, secret
 
 
+def _x_consumer() -> tuple[str, str]:
+    return (
+        str(getattr(settings, "TWITTER_CONSUMER_API_KEY", "") or ""),
+        str(getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "") or ""),
+    )
+
+
 def client_credentials() -> tuple[str, str]:
-    client_id = getattr(settings, "TWITTER_CLIENT_ID", "")
-    secret = getattr(settings, "TWITTER_CLIENT_SECRET", "")
+    client_id, secret = sandbox_client() or _x_client()
     if not client_id or not secret:
         raise BotauthConfigurationError(
             "Set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET to your X app's OAuth 2.0 Client ID "
             "and Client Secret (developer portal > your app > Keys and tokens > OAuth 2.0 Client "
             "ID and Client Secret)."
         )
-    return str(client_id), str(secret)
+    return client_id, secret
 
 
-def oauth1_configured() -> bool:
-    return bool(
-        getattr(settings, "TWITTER_CONSUMER_API_KEY", "")
-        and getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "")
+def _x_client() -> tuple[str, str]:
+    return (
+        str(getattr(settings, "TWITTER_CLIENT_ID", "") or ""),
+        str(getattr(settings, "TWITTER_CLIENT_SECRET", "") or ""),
     )
 
 
+def oauth1_configured() -> bool:
+    return all(sandbox_consumer() or _x_consumer())
+
+
 def oauth2_configured() -> bool:
-    return bool(getattr(settings, "TWITTER_CLIENT_ID", ""))
+    """A Client ID is set (or derived for the sandbox); its secret is checked when used."""
+    return bool((sandbox_client() or _x_client())[0])
 
 
 def default_protocol() -> str:
@@ -91,7 +128,10 @@ def callback_url() -> str:
 
 
 def api_url() -> str:
-    return str(getattr(settings, "BOTAUTH_X_API_URL", "") or X_API_URL).rstrip("/")
+    url = getattr(settings, "BOTAUTH_X_API_URL", "")
+    if not url and sandbox_enabled():
+        url = getattr(settings, "BOTAUTH_SANDBOX_URL", "") or SANDBOX_URL
+    return str(url or X_API_URL).rstrip("/")
 
 
 def request_timeout() -> float:
@@ -104,3 +144,11 @@ def pending_ttl() -> timedelta:
 
 def verify_concurrency() -> int:
     return int(getattr(settings, "BOTAUTH_VERIFY_CONCURRENCY", 16))
+
+
+def health_write_interval() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "BOTAUTH_HEALTH_WRITE_INTERVAL", 300)))
+
+
+def health_confirm_after() -> timedelta:
+    return timedelta(seconds=float(getattr(settings, "BOTAUTH_HEALTH_CONFIRM_AFTER", 3 * 3600)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -41,6 +43,8 @@ class LinkError(BotauthError):
     """A link flow cannot go on; the message is safe to show to the person linking."""
 
     status_code = 400
+    # The bot account whose flow it was, once one was matched (for a link back to it).
+    account: Any = None
 
 
 class FlowNotFoundError(LinkError):
@@ -93,6 +97,18 @@ class MediaProcessingTimeoutError(MediaError, XUnavailableError):
     def __init__(self, message: str, *, media_id: str) -> None:
         super().__init__(message)
         self.media_id = media_id
+
+
+class LinkForbiddenError(LinkError):
+    """The person may no longer change this BotAccount (checked again when X sends them back)."""
+
+    status_code = 403
+
+
+class LinkUnavailableError(LinkError):
+    """The database failed while the link was being stored; the flow was put back as it was."""
+
+    status_code = 503
 
 
 class XOAuth2Error(XRejectedError):

@@ -6,11 +6,12 @@ from typing import Any
 import tweepy
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import conf
+from botauth import conf, health
 from botauth.client import BotClient
 from botauth.exceptions import NotLinkedError
 from botauth.fields import EncryptedTextField
@@ -23,6 +24,7 @@ PENDING_CLEARED: dict[str, Any] = {
     "link_protocol": "",
     "link_started_by": None,
     "link_started_at": None,
+    "link_session_hash": "",
 }
 # The access pair and everything learned with it, and what each holds when there is none.
 ACCESS_CLEARED: dict[str, Any] = {
@@ -41,6 +43,8 @@ ACCESS_CLEARED: dict[str, Any] = {
     "last_verification": "",
     "last_verification_detail": "",
     "rate_limit_reset_at": None,
+    "last_seen_working_at": None,
+    "unauthorized_since": None,
 }
 SECRET_FIELDS = (
     "twitter_oauth_token_secret",
@@ -55,9 +59,30 @@ class BotAccountQuerySet(models.QuerySet["BotAccount"]):
         """Accounts with a stored access pair (even one X has since rejected)."""
         return self.filter(status__in=LINKED_STATUSES)
 
+    def not_linked(self) -> BotAccountQuerySet:
+        """Accounts with no stored access pair (unlinked, or a first link still pending)."""
+        return self.exclude(status__in=LINKED_STATUSES)
+
     def without_secrets(self) -> BotAccountQuerySet:
         """Rows whose tokens are not read: nothing is decrypted, and save() leaves them alone."""
         return self.defer(*SECRET_FIELDS)
+
+    def abandoned(self) -> BotAccountQuerySet:
+        """Accounts whose pending flow is older than BOTAUTH_PENDING_TTL (or lost its start)."""
+        cutoff = timezone.now() - conf.pending_ttl()
+        flow = ~Q(twitter_oauth_token="") | Q(status=BotAccount.Status.PENDING)
+        return self.filter(flow, Q(link_started_at__lt=cutoff) | Q(link_started_at__isnull=True))
+
+    def clear_pending(self) -> int:
+        """End these accounts' pending flows; each status goes back to what its stored pair says."""
+        return self.update(
+            **PENDING_CLEARED,
+            status=Case(
+                When(status__in=LINKED_STATUSES, then=F("status")),
+                default=Value(BotAccount.Status.UNLINKED),
+            ),
+            updated_at=timezone.now(),
+        )
 
 
 class BotAccount(models.Model):
@@ -101,6 +126,15 @@ class BotAccount(models.Model):
         related_name="+",
     )
     link_started_at = models.DateTimeField(null=True, blank=True)
+    link_session_hash = models.CharField(
+        _("link session binding"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "SHA-256 of a random value kept in the browser session that started the pending "
+            "link; empty when it was started without one (the PIN command)."
+        ),
+    )
 
     twitter_access_token = EncryptedTextField(blank=True)
     twitter_access_token_secret = EncryptedTextField(blank=True)
@@ -126,6 +160,31 @@ class BotAccount(models.Model):
     last_verification = models.CharField(max_length=16, choices=Verification.choices, blank=True)
     last_verification_detail = models.CharField(max_length=255, blank=True)
     rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    # Learned from the bot's own requests (botauth.health) as well as from verify_bot_tokens.
+    last_seen_working_at = models.DateTimeField(
+        _("last seen working"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("When X last accepted this token: a request of the bot's or a verification."),
+    )
+    unauthorized_since = models.DateTimeField(
+        _("401 seen since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "First 401 from X with no success since. The account is marked invalid only when X "
+            "still answers 401 BOTAUTH_HEALTH_CONFIRM_AFTER later."
+        ),
+    )
+
+    # A verify_bot_tokens run holding this account (botauth.claims): overlapping runs share.
+    verify_claim = models.CharField(
+        _("claimed by verification run"), max_length=32, blank=True, editable=False
+    )
+    verify_claimed_until = models.DateTimeField(
+        _("claimed until"), null=True, blank=True, editable=False
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -202,6 +261,7 @@ class BotAccount(models.Model):
             **kwargs,
         }
         client = BotClient(**options, timeout=timeout)
+        client.session.hooks["response"].append(health.TrafficHook(self))
         return client
 
     @sensitive_variables()
@@ -232,7 +292,13 @@ class BotAccount(models.Model):
 
     @sensitive_variables()
     def begin_link(
-        self, *, flow_key: str, flow_secret: str, started_by: Any, protocol: str = "oauth1"
+        self,
+        *,
+        flow_key: str,
+        flow_secret: str,
+        started_by: Any,
+        session_hash: str = "",
+        protocol: str = "oauth1",
     ) -> None:
         """Store a pending flow; an account already linked keeps its pair until it completes."""
         self._change(
@@ -241,14 +307,14 @@ class BotAccount(models.Model):
             link_protocol=protocol,
             link_started_by=started_by,
             link_started_at=timezone.now(),
+            link_session_hash=session_hash,
             status=self.status if self.is_linked else self.Status.PENDING,
         )
 
     def clear_pending(self) -> None:
         """Forget the pending flow; the status goes back to what the stored pair says."""
-        self._change(
-            status=self.status if self.is_linked else self.Status.UNLINKED, **PENDING_CLEARED
-        )
+        type(self).objects.filter(pk=self.pk).clear_pending()
+        self.refresh_from_db(fields=["status", "updated_at", *PENDING_CLEARED])
 
     @sensitive_variables()
     def store_access(

@@ -9,13 +9,16 @@ is checked (RFC 5849 2.1), which neither tweepy nor requests-oauthlib does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import requests
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 from requests_oauthlib import OAuth1
 
@@ -25,6 +28,14 @@ from botauth.transport import XSession, route
 
 # An OAuth token answer is a few hundred bytes; anything much larger is not from X.
 MAX_ANSWER = 4096
+# What botauth stores from X, checked before anything is stored: X's user ids are 64-bit
+# integers, handles are 1 to 15 letters, digits or underscores, tokens visible ASCII.
+USER_ID_RE = re.compile(r"[0-9]{1,19}")
+SCREEN_NAME_RE = re.compile(r"[A-Za-z0-9_]{1,15}")
+TOKEN_VALUE_RE = re.compile(r"[\x21-\x7e]{1,255}")
+ACCESS_LEVEL_RE = re.compile(r"[a-z-]{0,40}")
+# X's access tokens start with the user id they belong to.
+TOKEN_USER_RE = re.compile(r"([0-9]{1,19})-.+")
 
 
 @dataclass(frozen=True)
@@ -39,11 +50,52 @@ class AccessGrant:
     secret: str = field(repr=False)
     user_id: str
     screen_name: str
+    access_level: str = ""
     # OAuth 2.0 only: the single-use refresh token, the access token's expiry, granted scopes.
     refresh_token: str = field(default="", repr=False)
     expires_at: datetime | None = None
     scopes: str = ""
     protocol: str = "oauth1"
+
+
+# What X may report in x-access-level; anything else is not stored.
+ACCESS_LEVELS = frozenset({"read", "read-write", "read-write-directmessages"})
+
+
+@sensitive_variables()
+def checked_grant(
+    *, token: str, secret: str, user_id: str, screen_name: str, access_level: str = "", doing: str
+) -> AccessGrant:
+    """An AccessGrant whose every value is what X sends, or XRejectedError naming what is not.
+
+    The values themselves are never quoted: they may hold anything, secrets included.
+    """
+    prefix = TOKEN_USER_RE.fullmatch(token)
+    problem = ""
+    if not (TOKEN_VALUE_RE.fullmatch(token) and TOKEN_VALUE_RE.fullmatch(secret)):
+        problem = _("an access token or secret that is empty, too long or not printable")
+    elif not user_id and prefix is None:
+        problem = _("no user_id, and an access token that does not start with one")
+    elif user_id and not USER_ID_RE.fullmatch(user_id):
+        problem = _("a user_id that is not 1 to 19 digits")
+    elif prefix is not None and user_id and prefix[1] != user_id:
+        problem = _("an access token that belongs to another user_id")
+    elif not SCREEN_NAME_RE.fullmatch(screen_name):
+        problem = _("a screen_name that is not 1 to 15 letters, digits or underscores")
+    elif not ACCESS_LEVEL_RE.fullmatch(access_level):
+        problem = _("an access level that is not one of X's")
+    if problem:
+        raise XRejectedError(
+            _("X sent %(problem)s while %(doing)s; nothing was stored.")
+            % {"problem": problem, "doing": doing}
+        )
+    return AccessGrant(
+        token=token,
+        secret=secret,
+        user_id=user_id or (prefix[1] if prefix else ""),
+        screen_name=screen_name,
+        access_level=access_level,
+    )
 
 
 @contextmanager
@@ -57,14 +109,32 @@ def _reaching_x(doing: str) -> Iterator[None]:
         raise XUnavailableError(f"X could not be reached while {doing}; try again.") from err
 
 
+def x_says(response: requests.Response) -> str:
+    """X's error in words: the messages of a v1.1 error list or a v2 problem, else the text."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        return response.text[:300]
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        said = [
+            f"{e.get('message', '')} (code {e['code']})" if "code" in e else str(e.get("message"))
+            for e in body["errors"]
+            if isinstance(e, dict)
+        ]
+        return "; ".join(said)[:300]
+    if isinstance(body, dict) and (body.get("detail") or body.get("title")):
+        return str(body.get("detail") or body.get("title"))[:300]
+    return response.text[:300]
+
+
 def _check_status(response: requests.Response, doing: str) -> None:
     status = response.status_code
     if status >= 500:
         raise XUnavailableError(f"X failed ({status}) while {doing}; try again later.")
     if status >= 400:
+        said = x_says(response).rstrip(". ")
         raise XRejectedError(
-            f"X refused the request ({status}) while {doing}: {response.text[:300]}",
-            status=status,
+            f"X refused the request ({status}) while {doing}: {said}.", status=status
         )
 
 
@@ -142,12 +212,16 @@ def fetch_access_token(*, request_token: RequestToken, verifier: str) -> AccessG
     auth = _auth(token=request_token.token, secret=request_token.secret, verifier=verifier)
     response = _signed_post(f"{conf.X_API_URL}/oauth/access_token", auth, doing)
     answer = _token_answer(response, doing)
-    token = answer["oauth_token"]
-    return AccessGrant(
-        token=token,
+    return checked_grant(
+        token=answer["oauth_token"],
         secret=answer["oauth_token_secret"],
-        user_id=answer.get("user_id") or token.partition("-")[0],
+        user_id=answer.get("user_id", ""),
         screen_name=answer.get("screen_name", ""),
+        doing=doing,
+        # X may say the access level in a header of the token answer.
+        access_level=level
+        if (level := response.headers.get("x-access-level", "")) in ACCESS_LEVELS
+        else "",
     )
 
 
@@ -162,6 +236,30 @@ def get_users_me(
 ) -> requests.Response:
     return session.get(
         f"{conf.X_API_URL}/2/users/me", auth=user_auth(access_token, access_token_secret)
+    )
+
+
+@sensitive_variables()
+def fetch_identity(*, access_token: str, access_token_secret: str) -> AccessGrant:
+    """Who X says this access pair belongs to (one GET /2/users/me), as a checked grant."""
+    doing = "checking the access token with X"
+    with XSession() as session, _reaching_x(doing):
+        response = get_users_me(
+            session, access_token=access_token, access_token_secret=access_token_secret
+        )
+    _check_status(response, doing)
+    try:
+        data = response.json()["data"]
+        user_id, username = str(data["id"]), str(data["username"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise XRejectedError(f"X answered 200 without user data while {doing}.") from err
+    return checked_grant(
+        token=access_token,
+        secret=access_token_secret,
+        user_id=user_id,
+        screen_name=username,
+        access_level=response.headers.get("x-access-level", ""),
+        doing=doing,
     )
 
 
@@ -182,6 +280,6 @@ def invalidate_token(*, access_token: str, access_token_secret: str) -> None:
     if response.status_code >= 500:
         raise XUnavailableError(f"X failed ({response.status_code}) revoking the token.")
     raise XRejectedError(
-        f"X refused to revoke the token ({response.status_code}): {response.text[:300]}",
+        f"X refused to revoke the token ({response.status_code}): {x_says(response)}",
         status=response.status_code,
     )

@@ -9,16 +9,17 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import requests
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import ExpressionWrapper, F, QuerySet, TextField
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import oauth, oauth2
+from botauth import claims, encryption, health, oauth, oauth2, users_me
+from botauth.exceptions import DecryptionError
 from botauth.models import BotAccount, can_post
 from botauth.transport import XSession
 
@@ -30,19 +31,18 @@ CHECK_FIELDS = [
     "name",
     "status",
     "linked_at",
+    "twitter_user_id",
     "twitter_username",
-    "twitter_access_token",
-    "twitter_access_token_secret",
     "access_level",
+    "unauthorized_since",
     "protocol",
     "token_expires_at",
     "scopes",
 ]
-STATUS_AFTER: dict[str, str] = {
-    Result.VALID: Status.LINKED,
-    Result.INVALID: Status.INVALID,
-    Result.SUSPENDED: Status.SUSPENDED,
-}
+UNDECRYPTABLE = (
+    "cannot decrypt: key missing. No key in BOTAUTH_ENCRYPTION_KEYS decrypts this bot's token; "
+    "put the old key back (after the new one) or link the bot again. X was not called."
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Outcome:
     detail: str
     rate_limit_reset_at: datetime | None
     checked_at: datetime
+    x_calls: int = 1
     protocol: str = ""
     token_expires_at: datetime | None = None
     scopes: str = ""
@@ -79,59 +80,6 @@ class Outcome:
             "token_expires_at": expires.isoformat() if expires else None,
             "scopes": self.scopes,
         }
-
-
-def _problem(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text[:120]
-    if isinstance(body, dict) and "errors" in body:
-        return "; ".join(str(e.get("message", e)) for e in body["errors"])[:200]
-    if isinstance(body, dict):
-        return str(body.get("detail") or body.get("title") or body)[:200]
-    return str(body)[:200]
-
-
-def _app_forbidden(response: requests.Response) -> bool:
-    """A 403 about the X app's access tier (v2 client-forbidden, v1.1 code 453)."""
-    try:
-        body = response.json()
-    except ValueError:
-        return False
-    if not isinstance(body, dict):
-        return False
-    codes = {e.get("code") for e in body.get("errors", []) if isinstance(e, dict)}
-    return str(body.get("type", "")).endswith("/client-forbidden") or 453 in codes
-
-
-def _classify(account: BotAccount, response: requests.Response) -> tuple[str, str, dict[str, Any]]:
-    extra: dict[str, Any] = {"access_level": response.headers.get("x-access-level", "")}
-    code = response.status_code
-    if code == 200:
-        try:
-            data = response.json()["data"]
-        except (ValueError, KeyError, TypeError):
-            return Result.ERROR, "X answered 200 without user data", extra
-        extra["username"] = data.get("username", account.twitter_username)
-        detail = ""
-        if extra["username"] != account.twitter_username:
-            detail = f"handle changed from @{account.twitter_username} to @{extra['username']}"
-        if extra["access_level"] and not can_post(extra["access_level"]):
-            detail = "; ".join(filter(None, [detail, "token cannot post (no write access)"]))
-        return Result.VALID, detail, extra
-    if code == 401:
-        return Result.INVALID, f"X rejected the token: {_problem(response)}", extra
-    if code == 403 and _app_forbidden(response):
-        return Result.ERROR, f"X refused the app, not this bot: {_problem(response)}", extra
-    if code == 403:
-        return Result.SUSPENDED, f"X refused access: {_problem(response)}", extra
-    if code == 429:
-        reset = response.headers.get("x-rate-limit-reset", "")
-        if reset.isdigit():
-            extra["rate_limit_reset_at"] = datetime.fromtimestamp(int(reset), tz=UTC)
-        return Result.RATE_LIMITED, "X rate limit reached; try after the reset time", extra
-    return Result.ERROR, f"X answered {code}: {_problem(response)}", extra
 
 
 _local = threading.local()
@@ -167,13 +115,15 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
     if account.access_expired:
         result, detail = Result.EXPIRED, "access token expired; it needs a refresh"
         retries = -1  # no request: X would only answer 401
+    calls = 0
     for attempt in range(retries + 1):
+        calls += 1
         try:
             response = _get_users_me(account)
         except requests.RequestException as err:
             result, detail = Result.ERROR, f"X could not be reached: {type(err).__name__}"
         else:
-            result, detail, extra = _classify(account, response)
+            result, detail, extra = users_me.classify(account, response)
             if response.status_code < 500:
                 break
         if attempt < retries:
@@ -187,10 +137,36 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
         detail=detail,
         rate_limit_reset_at=extra.get("rate_limit_reset_at"),
         checked_at=timezone.now(),
+        x_calls=calls,
         protocol=account.protocol,
         token_expires_at=account.token_expires_at,
         scopes=account.scopes,
     )
+
+
+def undecryptable(account: BotAccount) -> Outcome:
+    return Outcome(
+        name=account.name,
+        result=Result.ERROR,
+        username=account.twitter_username,
+        previous_username=account.twitter_username,
+        access_level=account.access_level,
+        detail=UNDECRYPTABLE,
+        rate_limit_reset_at=None,
+        checked_at=timezone.now(),
+        x_calls=0,
+    )
+
+
+def _health_after(result: str, now: datetime) -> dict[str, Any]:
+    """Status and health fields for a result, by the same rule as the bot's own traffic."""
+    if result == Result.VALID:
+        return health.after_working(now)
+    if result == Result.INVALID:
+        return health.after_unauthorized(now)
+    if result == Result.SUSPENDED:
+        return {"status": Status.SUSPENDED}
+    return {}
 
 
 def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
@@ -209,7 +185,6 @@ def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
                 continue
             renamed = outcome.username if outcome.username != account.twitter_username else None
             key = (
-                STATUS_AFTER.get(outcome.result, account.status),
                 renamed,
                 outcome.access_level,
                 outcome.result,
@@ -218,31 +193,81 @@ def _apply(batch: list[tuple[BotAccount, Outcome]]) -> None:
             )
             groups[key].append(account.pk)
         checked_at = timezone.now()
-        for (status, renamed, level, result, detail, reset), pks in groups.items():
+        for (renamed, level, result, detail, reset), pks in groups.items():
             handle = {"twitter_username": renamed} if renamed is not None else {}
             BotAccount.objects.filter(pk__in=pks).update(
                 **handle,
-                status=status,
+                **_health_after(result, checked_at),
                 access_level=level,
                 last_verification=result,
                 last_verification_detail=detail,
                 rate_limit_reset_at=reset,
                 last_verified_at=checked_at,
                 updated_at=checked_at,
+                **claims.RELEASED,
             )
 
 
-def _chunks(queryset: QuerySet[BotAccount], size: int) -> Iterator[BotAccount]:
+@sensitive_variables()
+def _load(pks: list[int], *, using: str) -> Iterator[tuple[BotAccount, bool]]:
+    """The accounts with their access pair decrypted here, one by one: (account, decrypted).
+
+    A row no key decrypts (a lost key) is reported on its own instead of failing the query,
+    so one such row never stops a run.
+    """
+    rows = (
+        BotAccount.objects.using(using)
+        .filter(pk__in=pks)
+        .order_by("pk")
+        .only(*CHECK_FIELDS)
+        .annotate(
+            token_ciphertext=ExpressionWrapper(F("twitter_access_token"), TextField()),
+            secret_ciphertext=ExpressionWrapper(F("twitter_access_token_secret"), TextField()),
+        )
+    )
+    for account in rows:
+        annotated: Any = account  # the two ciphertexts come from annotate() above
+        try:
+            account.twitter_access_token = _decrypted(annotated.token_ciphertext)
+            account.twitter_access_token_secret = _decrypted(annotated.secret_ciphertext)
+        except DecryptionError:
+            yield account, False
+        else:
+            yield account, True
+
+
+@sensitive_variables()
+def _decrypted(ciphertext: str | None) -> str:
+    return encryption.decrypt(ciphertext) if ciphertext else ""
+
+
+def _claimed(
+    queryset: QuerySet[BotAccount], run: claims.Run, tally: Tally, *, page: int, claim: int
+) -> Iterator[tuple[BotAccount, bool]]:
+    """The queryset's accounts this run claims, a few at a time, just before they are checked."""
     last_pk = 0
     while True:
-        # defer(None): only() keeps fields the caller deferred (the admin defers the tokens), and
-        # a deferred token would then be fetched by each worker thread on its own connection.
-        page = queryset.filter(pk__gt=last_pk).order_by("pk").defer(None).only(*CHECK_FIELDS)
-        chunk = list(page[:size])
-        yield from chunk
-        if len(chunk) < size:
+        pks = list(
+            queryset.filter(pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:page]
+        )
+        for first in range(0, len(pks), claim):
+            wanted = pks[first : first + claim]
+            held = claims.claim(queryset, wanted, run)
+            tally.elsewhere += len(wanted) - len(held)
+            if held:
+                yield from _load(held, using=queryset.db)
+        if len(pks) < page:
             return
-        last_pk = chunk[-1].pk
+        last_pk = pks[-1]
+
+
+class Tally(Counter[str]):
+    """Outcomes counted per result; ``x_calls``: the requests sent to X, retries included;
+    ``elsewhere``: accounts left to an overlapping run (held by it, or verified by it since
+    this run started)."""
+
+    x_calls: int = 0
+    elsewhere: int = 0
 
 
 def verify_accounts(
@@ -253,29 +278,46 @@ def verify_accounts(
     chunk_size: int = 500,
     batch_size: int = 200,
     retries: int = 2,
-) -> Counter[str]:
-    """Check every account of the queryset; never holds more than a chunk in memory."""
-    counts: Counter[str] = Counter()
+) -> Tally:
+    """Check every account of the queryset; never holds more than a chunk in memory.
+
+    Returns the results counted (a Counter) with ``x_calls``, the requests sent to X, and
+    ``elsewhere``, the accounts an overlapping run took (botauth.claims).
+    """
+    counts = Tally()
+    run = claims.Run()
     batch: list[tuple[BotAccount, Outcome]] = []
     in_flight: dict[Future[Outcome], BotAccount] = {}
-    accounts = _chunks(queryset, chunk_size)
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        while True:
-            for account in accounts:
-                in_flight[pool.submit(check, account, retries=retries)] = account
-                if len(in_flight) >= concurrency * 2:
+
+    def done(account: BotAccount, outcome: Outcome) -> None:
+        counts[outcome.result] += 1
+        counts.x_calls += outcome.x_calls
+        batch.append((account, outcome))
+        on_outcome(outcome)
+
+    accounts = _claimed(queryset, run, counts, page=chunk_size, claim=max(4 * concurrency, 16))
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            while True:
+                for account, decrypted in accounts:
+                    if not decrypted:
+                        done(account, undecryptable(account))
+                        continue
+                    in_flight[pool.submit(check, account, retries=retries)] = account
+                    if len(in_flight) >= concurrency * 2:
+                        break
+                if not in_flight:
                     break
-            if not in_flight:
-                break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                account, outcome = in_flight.pop(future), future.result()
-                counts[outcome.result] += 1
-                batch.append((account, outcome))
-                on_outcome(outcome)
-            if len(batch) >= batch_size:
-                _apply(batch)
-                batch = []
-    if batch:
-        _apply(batch)
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                # In the order submitted, not the set's: what finished together is reported
+                # stably.
+                for future in [future for future in in_flight if future in finished]:
+                    done(in_flight.pop(future), future.result())
+                if len(batch) >= batch_size:
+                    _apply(batch)
+                    batch = []
+        if batch:
+            _apply(batch)
+    finally:
+        claims.release(run, using=queryset.db)
     return counts

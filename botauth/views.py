@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -8,12 +9,15 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
 
-from botauth import conf, flows, scopes
+from botauth import conf, flows, history, scopes
 from botauth.exceptions import BotauthConfigurationError, LinkError, XError, XUnavailableError
-from botauth.models import BotAccount
+from botauth.labels import access_level_label, link_history
+from botauth.models import BotAccount, can_post
+from botauth.reporting import reports_safely
 
 
 def change_url(account: BotAccount) -> str:
@@ -29,23 +33,38 @@ def safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def may_change(request: HttpRequest, account: BotAccount) -> bool:
+    """The admin's own object-level answer, so that a custom ModelAdmin's rules apply here too."""
+    try:
+        model_admin = admin.site.get_model_admin(BotAccount)
+    except NotRegistered:
+        return request.user.has_perm("botauth.change_botaccount")
+    return model_admin.has_change_permission(request, account)
+
+
 def callback_url(request: HttpRequest) -> str:
     return conf.callback_url() or request.build_absolute_uri(
         reverse("botauth:authenticate_twitter_callback")
     )
 
 
-@require_POST
+@reports_safely
+@require_http_methods(["GET", "POST"])
 @staff_member_required
 def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "GET":
+        return link_button_instead(request, pk)
     if not request.user.has_perm("botauth.change_botaccount"):
         raise PermissionDenied
-    account = get_object_or_404(BotAccount, pk=pk)
+    account = get_object_or_404(BotAccount.objects.without_secrets(), pk=pk)
+    if not may_change(request, account):
+        raise PermissionDenied
     try:
         url = flows.start_link(
             account=account,
             user=request.user,
             callback=callback_url(request),
+            session=request.session,
             protocol=request.POST.get("protocol", ""),
         )
     except LinkError as err:
@@ -56,39 +75,77 @@ def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
-def error_page(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
+def link_button_instead(request: HttpRequest, pk: int) -> HttpResponse:
+    # A bookmark or a middle-click must not start a flow (the start is a POST, CSRF-checked),
+    # but it deserves a page, not an empty 405.
+    if not (
+        request.user.has_perm("botauth.change_botaccount")
+        or request.user.has_perm("botauth.view_botaccount")
+    ):
+        raise PermissionDenied
+    account = get_object_or_404(BotAccount, pk=pk)
+    messages.info(
+        request,
+        gettext(
+            "Linking with X starts from the “Link with X” button on this page, not from an "
+            "address opened directly. Nothing was started."
+        ),
+    )
+    return redirect(change_url(account))
+
+
+def error_page(
+    request: HttpRequest, message: str, *, status: int, account: BotAccount | None = None
+) -> HttpResponse:
     context = {
         **admin.site.each_context(request),
-        "title": "Linking with X did not complete",
+        "title": _("Linking with X did not complete"),
         "message": message,
-        "retry": status == 502,
+        "retry": status in (502, 503),
+        "account": account,
     }
     return TemplateResponse(request, "botauth/callback_error.html", context, status=status)
 
 
+@reports_safely
 @require_GET
 @staff_member_required
 def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
     try:
         finished = flows.finish_link(
-            query=request.GET, user=request.user, callback=callback_url(request)
+            query=request.GET,
+            user=request.user,
+            session=request.session,
+            may_change=lambda account: may_change(request, account),
+            callback=callback_url(request),
         )
     except LinkError as err:
-        return error_page(request, str(err), status=err.status_code)
+        return error_page(request, str(err), status=err.status_code, account=err.account)
     except XUnavailableError as err:
         return error_page(request, f"{err} Nothing was changed.", status=502)
     except (XError, BotauthConfigurationError) as err:
         return error_page(request, f"{err} Nothing was changed.", status=400)
     account = finished.account
     if finished.cancelled:
-        messages.warning(
-            request, f"Authorization was cancelled on X; “{account.name}” was not linked."
-        )
-    else:
-        messages.success(request, f"Linked @{account.twitter_username}")
-        if account.protocol == BotAccount.Protocol.OAUTH2:
-            warn_about_scopes(request, account)
+        messages.warning(request, cancelled_message(account))
+        return redirect(change_url(account))
+    linked_message(request, account)
+    history.record(
+        user=request.user,
+        accounts=[account],
+        message=link_history(account, relink=finished.relinked),
+    )
     return redirect(change_url(account))
+
+
+def cancelled_message(account: BotAccount) -> str:
+    if account.is_linked and account.twitter_username:
+        return gettext(
+            "Authorization was cancelled on X; “%(name)s” is still linked to @%(handle)s."
+        ) % {"name": account.name, "handle": account.twitter_username}
+    return gettext("Authorization was cancelled on X; “%(name)s” was not linked.") % {
+        "name": account.name
+    }
 
 
 def warn_about_scopes(request: HttpRequest, account: BotAccount) -> None:
@@ -96,7 +153,7 @@ def warn_about_scopes(request: HttpRequest, account: BotAccount) -> None:
     if lacks:
         messages.warning(
             request,
-            _(
+            gettext(
                 "X granted @%(username)s only %(granted)s: %(consequences)s. Add the missing "
                 "scopes to BOTAUTH_OAUTH2_SCOPES (and the app's permissions in the developer "
                 "portal), then re-link."
@@ -106,4 +163,28 @@ def warn_about_scopes(request: HttpRequest, account: BotAccount) -> None:
                 "granted": account.scopes,
                 "consequences": scopes.describe(lacks),
             },
+        )
+
+
+def linked_message(request: HttpRequest, account: BotAccount) -> None:
+    names = {
+        "handle": account.twitter_username,
+        "level": access_level_label(account.access_level).lower(),
+    }
+    if account.protocol == BotAccount.Protocol.OAUTH2:
+        # OAuth 2.0 has no access level: what the bot may do is in the scopes X granted.
+        messages.success(request, gettext("Linked @%(handle)s") % names)
+        warn_about_scopes(request, account)
+    elif not account.access_level:
+        messages.success(request, gettext("Linked @%(handle)s") % names)
+    elif can_post(account.access_level):
+        messages.success(request, gettext("Linked @%(handle)s with %(level)s access.") % names)
+    else:
+        messages.warning(
+            request,
+            gettext(
+                "Linked @%(handle)s with %(level)s access: it cannot post. Give the X app "
+                "“Read and write” permission in the developer portal, then re-link."
+            )
+            % names,
         )

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from botauth_sandbox.models import AccessToken, OAuth2Grant, SandboxApp, SandboxUser
+from botauth_sandbox.models import AccessToken, Media, OAuth2Grant, Post, SandboxApp, SandboxUser
 
 
 @admin.register(SandboxApp)
@@ -19,13 +22,63 @@ class SandboxAppAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return ["secret", "created_at"] if obj else ["created_at"]
 
 
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class PostInline(ReadOnlyInline):
+    model = Post
+    fields = ("post_id", "text", "media_ids", "in_reply_to_id", "quote_of_id", "created_at")
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    verbose_name_plural = _("posts (newest first)")
+
+
+class MediaInline(ReadOnlyInline):
+    model = Media
+    fk_name = "owner"
+    fields = ("media_id", "media_category", "media_type", "total_bytes", "state", "created_at")
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    verbose_name_plural = _("uploaded media (newest first)")
+
+
 @admin.register(SandboxUser)
 class SandboxUserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["username", "name", "user_id", "access_level", "suspended", "rate_limited"]
-    list_filter = ["suspended", "rate_limited", "access_level"]
+    list_display = [
+        "username",
+        "name",
+        "user_id",
+        "access_level",
+        "suspended",
+        "rate_limited",
+        "media_processing_fails",
+    ]
+    list_filter = ["suspended", "rate_limited", "access_level", "media_processing_fails"]
     search_fields = ["username", "name", "user_id"]
     readonly_fields = ["user_id", "created_at"]
-    actions = ["revoke_tokens", "suspend", "unsuspend", "rate_limit", "clear_rate_limit"]
+    inlines = [PostInline, MediaInline]
+    actions = [
+        "revoke_tokens",
+        "suspend",
+        "unsuspend",
+        "rate_limit",
+        "clear_rate_limit",
+        "fail_media_processing",
+        "pass_media_processing",
+    ]
+
+    def get_inlines(self, request: HttpRequest, obj: SandboxUser | None) -> list[type[Any]]:
+        # A user being added has no posts yet, and the add form stays a plain form.
+        return list(self.inlines) if obj is not None else []
 
     @admin.action(description="Revoke tokens")
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
@@ -53,6 +106,14 @@ class SandboxUserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def clear_rate_limit(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
         self._flag(request, queryset, rate_limited=False)
 
+    @admin.action(description=_("Make video and GIF processing fail"))
+    def fail_media_processing(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
+        self._flag(request, queryset, media_processing_fails=True)
+
+    @admin.action(description=_("Let video and GIF processing succeed"))
+    def pass_media_processing(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
+        self._flag(request, queryset, media_processing_fails=False)
+
     def _flag(self, request: HttpRequest, queryset: QuerySet[SandboxUser], **flags: bool) -> None:
         count = queryset.update(**flags)
         self.message_user(request, f"Updated {count} sandbox user(s).", messages.SUCCESS)
@@ -67,6 +128,34 @@ class AccessTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["post_id", "author", "text", "created_at"]
+    list_filter = ["author"]
+    search_fields = ["post_id", "text", "author__username"]
+    readonly_fields = ["post_id", "created_at"]
+    list_select_related = ["author"]
+
+
+@admin.register(Media)
+class MediaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["media_id", "owner", "media_category", "total_bytes", "state", "created_at"]
+    list_filter = ["owner", "media_category", "state"]
+    search_fields = ["media_id", "owner__username"]
+    readonly_fields = [
+        "media_id",
+        "total_bytes",
+        "received_bytes",
+        "segments",
+        "digest",
+        "width",
+        "height",
+        "created_at",
+        "finalized_at",
+    ]
+    list_select_related = ["owner"]
 
 
 from botauth_sandbox.oauth2 import admin as oauth2_admin  # noqa: E402, F401  (registers its models)

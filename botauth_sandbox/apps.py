@@ -17,6 +17,7 @@ class SandboxConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from botauth_sandbox import checks  # noqa: F401
         from botauth_sandbox.oauth2.provisioning import provision_client_after_migrate
         from botauth_sandbox.provisioning import provision_after_migrate
 

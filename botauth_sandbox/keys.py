@@ -1,4 +1,4 @@
-"""Consumer credentials derived from SECRET_KEY; imported by settings, so no Django here."""
+"""Consumer credentials derived from SECRET_KEY; botauth.conf imports it, so no Django here."""
 
 from __future__ import annotations
 

@@ -22,6 +22,18 @@ def new_user_id() -> str:
     return str(10**17 + secrets.randbelow(9 * 10**18))
 
 
+TWITTER_EPOCH_MS = 1288834974657
+
+
+def new_snowflake() -> str:
+    """A post or media id shaped like X's: milliseconds since X's epoch, then 22 random bits.
+
+    Ids grow with time, as X's do, so sorting by id sorts by creation.
+    """
+    millis = int(timezone.now().timestamp() * 1000) - TWITTER_EPOCH_MS
+    return str((millis << 22) | secrets.randbits(22))
+
+
 class AccessLevel(models.TextChoices):
     READ = "read", "Read"
     READ_WRITE = "read-write", "Read and write"
@@ -77,6 +89,11 @@ class SandboxUser(models.Model):
     suspended = models.BooleanField(default=False)
     rate_limited = models.BooleanField(
         default=False, help_text="Every API call answers 429 Too Many Requests."
+    )
+    media_processing_fails = models.BooleanField(
+        _("media processing fails"),
+        default=False,
+        help_text=_("Video and GIF uploads end in the 'failed' processing state."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -317,3 +334,99 @@ class OAuth2Token(models.Model):
 
 # What an API call authenticates as: an OAuth 1.0a pair or an OAuth 2.0 user token.
 UserCredential = AccessToken | OAuth2Token
+
+
+class Post(models.Model):
+    """A post (tweet) a sandbox user made through POST /2/tweets; deleting it removes the row."""
+
+    post_id = models.CharField(
+        _("post id"), max_length=20, unique=True, default=new_snowflake, editable=False
+    )
+    author = models.ForeignKey(
+        SandboxUser, on_delete=models.CASCADE, related_name="posts", verbose_name=_("author")
+    )
+    text = models.TextField(_("text"), blank=True)
+    media_ids = models.JSONField(
+        _("media ids"), default=list, blank=True, help_text=_("X's media ids, as strings.")
+    )
+    in_reply_to_id = models.CharField(
+        _("in reply to"),
+        max_length=20,
+        blank=True,
+        help_text=_("The post id this replies to (X's reply.in_reply_to_tweet_id)."),
+    )
+    quote_of_id = models.CharField(
+        _("quote of"),
+        max_length=20,
+        blank=True,
+        help_text=_("The post id this quotes (X's quote_tweet_id)."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("sandbox post")
+        ordering = ["created_at", "post_id"]
+
+    def __str__(self) -> str:
+        return f"post {self.post_id} by {self.author_id}"
+
+
+class MediaState(models.TextChoices):
+    UPLOADING = "uploading", _("Uploading (not finalized)")
+    PENDING = "pending", _("Pending")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class Media(models.Model):
+    """An upload through /2/media/upload. The bytes are not kept: only their size and digest."""
+
+    media_id = models.CharField(
+        _("media id"), max_length=20, unique=True, default=new_snowflake, editable=False
+    )
+    owner = models.ForeignKey(
+        SandboxUser, on_delete=models.CASCADE, related_name="media", verbose_name=_("owner")
+    )
+    additional_owners = models.JSONField(
+        _("additional owners"),
+        default=list,
+        blank=True,
+        help_text=_("User ids that may also attach this media."),
+    )
+    media_category = models.CharField(_("media category"), max_length=20)
+    media_type = models.CharField(_("media type"), max_length=40, blank=True)
+    total_bytes = models.BigIntegerField(
+        _("total bytes"), help_text=_("The size announced at initialize (or uploaded at once).")
+    )
+    received_bytes = models.BigIntegerField(_("received bytes"), default=0)
+    segments = models.JSONField(
+        _("segments"),
+        default=dict,
+        blank=True,
+        help_text=_("Appended segments: index to [size, sha256 of the segment]."),
+    )
+    digest = models.CharField(
+        _("digest"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "sha256 of the bytes of a one-shot upload; of the segments' sha256 digests in "
+            "index order for a chunked one."
+        ),
+    )
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=MediaState.choices, default=MediaState.UPLOADING
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finalized_at = models.DateTimeField(_("finalized at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sandbox media")
+        verbose_name_plural = _("sandbox media")
+        ordering = ["created_at", "media_id"]
+
+    def __str__(self) -> str:
+        return f"{self.media_category} {self.media_id}"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from oauthlib.common import Request, urlencode
@@ -15,7 +18,7 @@ from oauthlib.oauth1 import (
     RequestTokenEndpoint,
     ResourceEndpoint,
 )
-from oauthlib.oauth1.rfc5849 import errors
+from oauthlib.oauth1.rfc5849 import errors, signature, utils
 
 from botauth_sandbox.models import AccessToken, RequestToken, SandboxUser
 from botauth_sandbox.validator import SandboxValidator
@@ -122,12 +125,51 @@ class XAuthorizationEndpoint(AuthorizationEndpoint):  # type: ignore[misc]
 
 
 def signed(request: HttpRequest) -> Signed:
+    # Only a form-encoded body is signed (RFC 5849 section 3.4.1.3.1). Any other body (JSON, a
+    # multipart media upload of up to 512 MiB) is left unread here, for the view to stream.
+    body = ""
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        try:
+            body = request.body.decode("utf-8", "replace")
+        except RequestDataTooBig:
+            body = ""
     return Signed(
         uri=request.build_absolute_uri(),
         http_method=request.method or "GET",
-        body=request.body.decode("utf-8", "replace") if request.method == "POST" else "",
+        body=body,
         headers=dict(request.headers),
     )
+
+
+class Credentials(Enum):
+    """What X can tell from the OAuth parameters alone, before it checks the signature."""
+
+    PRESENT = "present"
+    MISSING = "missing"
+    STALE = "stale"
+
+
+def credentials(call: Signed) -> Credentials:
+    """Whether the request carries OAuth parameters at all, and with a timestamp in bounds."""
+    request = Request(call.uri, call.http_method, call.body, call.headers)
+    try:
+        params = signature.collect_parameters(
+            uri_query=request.uri_query,
+            body=call.body,
+            headers=request.headers,
+            exclude_oauth_signature=False,
+        )
+    except ValueError:
+        # A garbled Authorization header; oauthlib refuses it as it checks the rest.
+        return Credentials.PRESENT
+    oauth = dict(utils.filter_oauth_params(params))
+    if not oauth:
+        return Credentials.MISSING
+    stamp = str(oauth.get("oauth_timestamp", ""))
+    lifetime = SandboxValidator().timestamp_lifetime
+    if stamp.isdigit() and abs(time.time() - int(stamp)) > lifetime:
+        return Credentials.STALE
+    return Credentials.PRESENT
 
 
 def issue_request_token(call: Signed) -> EndpointResult:

@@ -3,12 +3,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from botauth_sandbox import calls, consent, problems, provider
+from botauth_sandbox import calls, consent, problems, provider, ratelimit
+from botauth_sandbox.api import methods
 from botauth_sandbox.calls import Refusal, Refused
 from botauth_sandbox.models import RequestToken
 
@@ -16,20 +15,25 @@ INVALID_TOKEN_MESSAGE = "This request token is unknown, expired or used. Start a
 SUSPENDED_MESSAGE = "This sandbox account is suspended and cannot authorize apps."
 
 
-@csrf_exempt
-@require_POST
-def request_token(request: HttpRequest) -> HttpResponse:
-    return _token_response(provider.issue_request_token(provider.signed(request)))
+def _request_token(request: HttpRequest) -> HttpResponse:
+    call = provider.signed(request)
+    return _unsigned(call) or _token_response(provider.issue_request_token(call))
 
 
-@csrf_exempt
-@require_POST
-def access_token(request: HttpRequest) -> HttpResponse:
-    return _token_response(provider.issue_access_token(provider.signed(request)))
+def _access_token(request: HttpRequest) -> HttpResponse:
+    call = provider.signed(request)
+    return _unsigned(call) or _token_response(provider.issue_access_token(call))
 
 
-@require_http_methods(["GET", "POST"])
+request_token = methods(POST=_request_token)
+access_token = methods(POST=_access_token)
+
+
 def authorize(request: HttpRequest) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        response = problems.v2_problem(405, f"{request.method} is not allowed here; use GET, POST.")
+        response["Allow"] = "GET, POST"
+        return response
     query = urlencode({"oauth_token": request.GET.get("oauth_token", "")})
     uri = f"{request.build_absolute_uri(request.path)}?{query}"
     try:
@@ -49,21 +53,9 @@ def authorize(request: HttpRequest) -> HttpResponse:
         return _error_page(request, "Account suspended", SUSPENDED_MESSAGE, status=403)
 
 
-@require_GET
-def users_me(request: HttpRequest) -> HttpResponse:
+def _verify_credentials(request: HttpRequest) -> HttpResponse:
     try:
-        call = calls.admit(request, resource="2/users/me")
-    except Refused as refused:
-        return _v2_refusal(refused)
-    user = call.token.user
-    data = {"id": user.user_id, "name": user.display_name, "username": user.username}
-    return JsonResponse({"data": data}, headers=call.headers())
-
-
-@require_GET
-def verify_credentials(request: HttpRequest) -> HttpResponse:
-    try:
-        call = calls.admit(request, resource="1.1/account/verify_credentials")
+        call = calls.admit(request, resource=ratelimit.VERIFY_CREDENTIALS)
     except Refused as refused:
         return _v1_refusal(refused)
     user = call.token.user
@@ -83,17 +75,32 @@ def verify_credentials(request: HttpRequest) -> HttpResponse:
         "created_at": user.created_at.strftime("%a %b %d %H:%M:%S +0000 %Y"),
         "suspended": False,
     }
-    return JsonResponse(body, headers=call.headers())
+    response = problems.v1_json(body)
+    for name, value in call.headers().items():
+        response[name] = value
+    return response
 
 
-@csrf_exempt
-@require_POST
-def invalidate_token(request: HttpRequest) -> HttpResponse:
+def _invalidate_token(request: HttpRequest) -> HttpResponse:
     try:
         token = calls.revoke(request)
     except Refused as refused:
         return _v1_refusal(refused)
-    return JsonResponse({"access_token": token.token})
+    return problems.v1_json({"access_token": token.token})
+
+
+verify_credentials = methods(GET=_verify_credentials)
+invalidate_token = methods(POST=_invalidate_token)
+
+
+def _unsigned(call: provider.Signed) -> HttpResponse | None:
+    """X's answer to a request without OAuth parameters, or with a stale timestamp."""
+    found = provider.credentials(call)
+    if found is provider.Credentials.MISSING:
+        return problems.v1_error(400, problems.BAD_AUTHENTICATION_DATA)
+    if found is provider.Credentials.STALE:
+        return problems.v1_error(401, problems.TIMESTAMP_OUT_OF_BOUNDS)
+    return None
 
 
 def _token_response(result: provider.EndpointResult) -> HttpResponse:
@@ -104,32 +111,22 @@ def _token_response(result: provider.EndpointResult) -> HttpResponse:
     return problems.v1_error(401, problems.COULD_NOT_AUTHENTICATE)
 
 
+V1_REFUSALS = {
+    Refusal.NO_AUTH: (400, problems.BAD_AUTHENTICATION_DATA),
+    Refusal.STALE_TIMESTAMP: (401, problems.TIMESTAMP_OUT_OF_BOUNDS),
+    Refusal.BAD_TOKEN: (401, problems.INVALID_TOKEN),
+    Refusal.APP_ONLY: (403, problems.CREDENTIALS_NOT_ALLOWED),
+    Refusal.SUSPENDED: (403, problems.SUSPENDED),
+    Refusal.READ_ONLY: (403, problems.CANNOT_WRITE),
+    Refusal.RATE_LIMITED: (429, problems.RATE_LIMITED),
+}
+
+
 def _v1_refusal(refused: Refused) -> HttpResponse:
-    if refused.reason is Refusal.SUSPENDED:
-        return problems.v1_error(403, problems.SUSPENDED)
-    if refused.reason is Refusal.RATE_LIMITED:
-        response = problems.v1_error(429, problems.RATE_LIMITED)
-        return _with_quota(response, refused)
-    if refused.reason is Refusal.BAD_TOKEN:
-        return problems.v1_error(401, problems.INVALID_TOKEN)
-    return problems.v1_error(401, problems.COULD_NOT_AUTHENTICATE)
-
-
-def _v2_refusal(refused: Refused) -> HttpResponse:
-    if refused.reason is Refusal.SUSPENDED:
-        return problems.v2_problem(403, problems.SUSPENDED[1])
-    if refused.reason is Refusal.RATE_LIMITED:
-        return _with_quota(problems.v2_problem(429), refused)
-    if refused.reason is Refusal.INSUFFICIENT_SCOPE:
-        # What X answers an OAuth 2.0 token lacking a scope the endpoint needs.
-        return problems.v2_problem(403)
-    return problems.v2_problem(401)
-
-
-def _with_quota(response: HttpResponse, refused: Refused) -> HttpResponse:
-    if refused.quota is not None:
-        for name, value in refused.quota.headers().items():
-            response[name] = value
+    status, error = V1_REFUSALS.get(refused.reason, (401, problems.COULD_NOT_AUTHENTICATE))
+    response = problems.v1_error(status, error)
+    for name, value in refused.headers().items():
+        response[name] = value
     return response
 
 

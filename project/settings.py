@@ -34,6 +34,11 @@ if env.str("BOTAUTH_SANDBOX", default="false").strip().lower() == "auto":
     BOTAUTH_SANDBOX = DEBUG and not (TWITTER_CONSUMER_API_KEY or TWITTER_CLIENT_ID)
 else:
     BOTAUTH_SANDBOX = env.bool("BOTAUTH_SANDBOX", default=False)
+if BOTAUTH_SANDBOX and not DEBUG:
+    raise ImproperlyConfigured(
+        "BOTAUTH_SANDBOX is on while DEBUG is off: the sandbox is a fake X for development and "
+        "tests, never for production. Set BOTAUTH_SANDBOX=false (or auto), or DEBUG=true."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -127,10 +132,11 @@ if not DEBUG and not BOTAUTH_ENCRYPTION_KEYS:
         "print(Fernet.generate_key().decode())'"
     )
 
+BOTAUTH_X_API_URL = env.str("BOTAUTH_X_API_URL", default="")
+# With BOTAUTH_SANDBOX on, botauth itself routes X traffic to the sandbox and derives X app
+# keys from SECRET_KEY when none are set above.
 if BOTAUTH_SANDBOX:
-    from botauth_sandbox.keys import derive_consumer, derive_oauth2_client
-
-    BOTAUTH_X_API_URL = env.str("BOTAUTH_SANDBOX_URL", default="http://127.0.0.1:8000/sandbox")
+    BOTAUTH_SANDBOX_URL = env.str("BOTAUTH_SANDBOX_URL", default="http://127.0.0.1:8000/sandbox")
     SANDBOX_API_LATENCY_MS = env.int("SANDBOX_API_LATENCY_MS", default=0)
     SANDBOX_ENFORCE_RATE_LIMITS = env.bool("SANDBOX_ENFORCE_RATE_LIMITS", default=True)
     SANDBOX_REQUEST_TOKEN_TTL = env.int("SANDBOX_REQUEST_TOKEN_TTL", default=900)
@@ -138,12 +144,12 @@ if BOTAUTH_SANDBOX:
     SANDBOX_OAUTH2_REFRESH_REVOKES_ACCESS_TOKEN = env.bool(
         "SANDBOX_OAUTH2_REFRESH_REVOKES_ACCESS_TOKEN", default=False
     )
-    if not TWITTER_CONSUMER_API_KEY:
-        TWITTER_CONSUMER_API_KEY, TWITTER_CONSUMER_API_KEY_SECRET = derive_consumer(SECRET_KEY)
-        SANDBOX_PROVISION_CONSUMER = True
-    if not TWITTER_CLIENT_ID:
-        TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET = derive_oauth2_client(SECRET_KEY)
-        SANDBOX_PROVISION_OAUTH2_CLIENT = True
+    SANDBOX_MEDIA_CHECK_AFTER_SECS = env.int("SANDBOX_MEDIA_CHECK_AFTER_SECS", default=1)
+
+# Django's own filter ignores sensitive_variables while DEBUG is on (`make run` sets it) and shows
+# DATABASE_URL in META under runserver; botauth's hides tokens, secrets and credentials in URLs
+# whatever DEBUG says.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "botauth.reporting.ExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

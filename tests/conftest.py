@@ -10,10 +10,21 @@ from django.contrib.auth.models import Permission, User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from botauth import health
 from botauth.models import BotAccount
 from tests import xmock
 
-pytest_plugins = ["tests.browser"]
+# The x_sandbox fixture: the distribution's pytest11 entry point brings it once the project is
+# installed; these tests run from the checkout. Both register it under its module's name, once.
+pytest_plugins = ["tests.browser", "botauth_sandbox.testing"]
+
+
+@pytest.fixture(autouse=True)
+def _forget_traffic_health() -> Iterator[None]:
+    """Each test starts with a process that has not seen X answer any bot yet."""
+    health.forget()
+    yield
+    health.forget()
 
 
 @pytest.fixture

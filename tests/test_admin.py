@@ -13,6 +13,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from botauth import verification
+from botauth.admin import SECRET_FIELDS
 from botauth.models import BotAccount
 from tests import xmock
 from tests.conftest import make_linked
@@ -86,7 +87,8 @@ def test_changelist_shows_the_account_columns(staff_client, linked):
     linked.save()
     response = staff_client.get(CHANGELIST)
     assert response.status_code == 200
-    for header in ["Name", "X handle", "Status", "Access level", "Linked at", "Last verified at"]:
+    headers = ["Name", "X handle", "Status", "Last check", "Access level", "Linked at"]
+    for header in [*headers, "Last verified at"]:
         assertContains(response, f">{header}</a>")
     assertContains(response, '<td class="field-handle">@twitterapi</td>', html=True)
     assertContains(
@@ -95,7 +97,8 @@ def test_changelist_shows_the_account_columns(staff_client, linked):
         'padding:1px 6px;border-radius:8px">Linked</span></td>',
         html=True,
     )
-    assertContains(response, '<td class="field-access_level">read-write</td>', html=True)
+    assertContains(response, '<td class="field-access">Read and write</td>', html=True)
+    assertContains(response, '<td class="field-last_check">Not checked yet</td>', html=True)
     assertContains(response, "May 1, 2024, noon")
     assertContains(response, "May 2, 2024, 1:30 p.m.")
     assert names_listed(response) == ["linkedbot"]
@@ -262,14 +265,19 @@ def test_verify_now_records_a_valid_token(staff_client, linked, x):
 def test_verify_now_records_a_rejected_token_with_a_warning(staff_client, linked, x):
     xmock.users_me_error(x, 401)
     response = staff_client.post(verify_url(linked), follow=True)
-    assert [(str(m), m.tags) for m in response.context["messages"]] == [
-        ("Verified with X: 1 invalid.", "warning")
-    ]
+    shown = [(str(m), m.tags) for m in response.context["messages"]]
+    assert shown[0] == ("Verified with X: 1 invalid (401).", "warning")
+    assert shown[1][0].startswith("“linkedbot”: X rejected the token: Unauthorized; first 401")
+    assert len(shown) == 2
     assert len(x.calls) == 1
     linked.refresh_from_db()
-    assert linked.status == BotAccount.Status.INVALID
+    # One 401 is not proof (botauth.health): the account stays linked until X confirms it.
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.unauthorized_since == linked.last_verified_at
     assert linked.last_verification == BotAccount.Verification.INVALID
-    assert linked.last_verification_detail == "X rejected the token: Unauthorized"
+    assert linked.last_verification_detail.startswith(
+        "X rejected the token: Unauthorized; first 401, invalid if still so after "
+    )
     assert linked.twitter_access_token == ACCESS_TOKEN
 
 
@@ -328,11 +336,23 @@ def test_verify_now_needs_a_staff_login(client, linked, x):
 def test_unlink_get_asks_for_confirmation_and_changes_nothing(staff_client, linked, x):
     response = staff_client.get(unlink_url(linked))
     assert response.status_code == 200
-    assertContains(response, "Unlink “linkedbot” from @twitterapi?")
+    assertContains(response, "<h1>Unlink “linkedbot” from X</h1>", html=True)
     assertContains(
-        response, '<input type="submit" value="Yes, unlink" id="botauth-unlink-confirm">'
+        response,
+        '<input type="submit" class="default" value="Unlink @twitterapi" '
+        'id="botauth-unlink-confirm">',
+        html=True,
     )
-    assertContains(response, f'<a href="{change_url(linked)}" class="button cancel-link">')
+    assertContains(
+        response,
+        f'<a href="{change_url(linked)}" class="closelink" id="botauth-unlink-keep">'
+        "Keep it linked</a>",
+        html=True,
+    )
+    # Not Django's delete confirmation: it says what stays.
+    assertContains(response, "this is not a deletion")
+    assertNotContains(response, "Are you sure")
+    assertNotContains(response, "cancel-link")
     assert len(x.calls) == 0
     assert_still_linked(linked)
 
@@ -433,7 +453,9 @@ def test_verify_selected_action_checks_linked_accounts_only(staff_client, linked
         CHANGELIST, {"action": "verify_selected", "_selected_action": [linked.pk, account.pk]}
     )
     assert response.status_code == 302
-    assert messages_of(response) == ["Verified with X: 1 valid."]
+    assert messages_of(response) == [
+        "Verified with X: 1 valid. 1 unlinked bot account was skipped."
+    ]
     assert len(x.calls) == 1
     linked.refresh_from_db()
     assert linked.last_verification == BotAccount.Verification.VALID
@@ -463,9 +485,13 @@ def test_verify_selected_action_summarises_mixed_results(staff_client, linked, x
     response = staff_client.post(
         CHANGELIST, {"action": "verify_selected", "_selected_action": [linked.pk, other.pk]}
     )
-    assert messages_of(response) == ["Verified with X: 1 invalid, 1 valid."]
+    shown = messages_of(response)
+    assert shown[0] == "Verified with X: 1 invalid (401), 1 valid."
+    assert shown[1].startswith("“otherbot”: X rejected the token: Unauthorized; first 401")
+    assert len(shown) == 2
     other.refresh_from_db()
-    assert other.status == BotAccount.Status.INVALID
+    assert other.status == BotAccount.Status.LINKED  # a first 401 is not proof
+    assert other.unauthorized_since is not None
     linked.refresh_from_db()
     assert linked.status == BotAccount.Status.LINKED
     assert linked.last_verification == BotAccount.Verification.VALID
@@ -526,3 +552,28 @@ def test_unlink_an_account_without_token_says_so_and_calls_no_one(staff_client, 
     assert len(x.calls) == 0
     account.refresh_from_db()
     assert account.status == BotAccount.Status.UNLINKED
+
+
+def test_verify_selected_with_an_undecryptable_row_reports_it_and_checks_the_others(
+    staff_client, linked, x, settings
+):
+    lost = make_linked("lostkey", user_id="2222", username="lostkey")
+    settings.BOTAUTH_ENCRYPTION_KEYS = ["ZmRzYS1vdGhlci1rZXktMDAwMDAwMDAwMDAwMDAwMDA="]
+    linked.save(update_fields=["twitter_access_token", "twitter_access_token_secret"])
+    xmock.users_me(x)
+    response = staff_client.post(
+        CHANGELIST, {"action": "verify_selected", "_selected_action": [linked.pk, lost.pk]}
+    )
+    assert response.status_code == 302
+    assert messages_of(response) == [
+        "Verified with X: 1 error, 1 valid.",
+        "“lostkey”: cannot decrypt: key missing. No key in BOTAUTH_ENCRYPTION_KEYS decrypts this "
+        "bot's token; put the old key back (after the new one) or link the bot again. X was not "
+        "called.",
+    ]
+    assert len(x.calls) == 1
+    lost = BotAccount.objects.defer(*SECRET_FIELDS).get(pk=lost.pk)
+    assert lost.last_verification == BotAccount.Verification.ERROR
+    assert lost.last_verification_detail.startswith("cannot decrypt: key missing.")
+    linked.refresh_from_db()
+    assert linked.last_verification == BotAccount.Verification.VALID

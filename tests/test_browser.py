@@ -101,3 +101,61 @@ def test_a_bad_signature_is_a_clear_error_in_the_admin(page, site, settings):
     account.refresh_from_db()
     assert account.status == BotAccount.Status.UNLINKED
     assert account.twitter_oauth_token == ""
+
+
+def test_add_save_and_link_then_the_admin_says_what_is_true(page, site):
+    log_in(page, site)
+    page.goto(f"{site}/admin/botauth/botaccount/add/")
+    assert page.locator("#botaccount_form input[type=text]").count() == 1  # only the name
+    assert "linked after saving" in page.inner_text("#content-main")
+    screenshot(page, "5-add-form")
+    page.fill("#id_name", "e2esaveandlink")
+    page.click("#botauth-save-and-link")
+    page.wait_for_selector("#authorize")
+    page.fill("input[name=username]", "e2e_saved")
+    page.click("#authorize")
+    page.wait_for_selector(".messagelist")
+    screenshot(page, "6-saved-and-linked")
+    said = page.inner_text(".messagelist")
+    assert "The bot account “e2esaveandlink” was added successfully." in said
+    assert "Linked @e2e_saved" in said
+    content = page.inner_text("#content-main")
+    for heading in ["X ACCOUNT", "LAST CHECK WITH X"]:
+        assert heading in content.upper()
+    assert "Not checked yet" in content
+    assert "Not known yet: “Verify now” asks X" in content
+    assert page.inner_text("#botauth-link") == "RE-LINK WITH X"
+
+    account = BotAccount.objects.get(name="e2esaveandlink")
+    assert account.status == BotAccount.Status.LINKED
+    assert account.twitter_username == "e2e_saved"
+    assert account.linked_by.username == "admin"
+
+    page.click("#botauth-verify")
+    page.wait_for_selector(".messagelist")
+    assert "Verified with X: 1 valid." in page.inner_text(".messagelist")
+    assert "Read and write" in page.inner_text("#content-main")
+    page.goto(f"{site}/admin/botauth/botaccount/")
+    screenshot(page, "6b-changelist")
+    row = page.inner_text("#result_list tbody tr")
+    for shown in ["@e2e_saved", "Linked", "Valid", "Read and write"]:
+        assert shown in row
+
+    page.goto(f"{site}/admin/botauth/botaccount/{account.pk}/change/")
+    page.click("#botauth-unlink")
+    page.wait_for_selector("#botauth-unlink-confirm")
+    screenshot(page, "7-unlink-confirm")
+    assert "this is not a deletion" in page.inner_text("#content-main")
+    page.click("#botauth-unlink-confirm")
+    page.wait_for_selector(".messagelist")
+    assert "Unlinked “e2esaveandlink”" in page.inner_text(".messagelist")
+
+    page.goto(f"{site}/admin/botauth/botaccount/{account.pk}/history/")
+    screenshot(page, "8-history")
+    history = page.inner_text("#change-history")
+    assert "Linked with X as @e2e_saved" in history
+    assert "Verified with X: Valid." in history
+    assert "Unlinked from @e2e_saved" in history
+    account.refresh_from_db()
+    assert account.status == BotAccount.Status.UNLINKED
+    assert account.twitter_access_token == ""

@@ -3,7 +3,12 @@ from __future__ import annotations
 import pytest
 from django.core.checks import Error, Warning
 
-from botauth.checks import check_settings
+from botauth.checks import (
+    check_callback_url_deploy,
+    check_exception_reporter_filter,
+    check_settings,
+)
+from botauth.reporting import ExceptionReporterFilter
 
 GOOD_KEY = "bXN1LXRlc3Qta2V5LTAwMDAwMDAwMDAwMDAwMDAwMDA="
 
@@ -109,3 +114,83 @@ def test_check_is_registered(settings):
 
     settings.BOTAUTH_ENCRYPTION_KEYS = []
     assert "botauth.E002" in ids(checks.run_checks())
+
+
+# botauth.W010: the exception-reporter filter
+
+
+def test_w010_not_when_botauths_filter_is_the_default(settings):
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = "botauth.reporting.ExceptionReporterFilter"
+    assert check_exception_reporter_filter() == []
+
+
+def test_w010_not_for_a_subclass(settings):
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = "tests.test_checks.ProjectFilter"
+    assert check_exception_reporter_filter() == []
+
+
+@pytest.mark.parametrize(
+    "path", ["django.views.debug.SafeExceptionReporterFilter", "tests.test_checks.NoSuchFilter"]
+)
+def test_w010_when_the_default_filter_is_not_botauths(settings, path):
+    settings.DEFAULT_EXCEPTION_REPORTER_FILTER = path
+    messages = check_exception_reporter_filter()
+    assert ids(messages) == ["botauth.W010"]
+    assert isinstance(messages[0], Warning)
+    assert messages[0].hint == (
+        "Set DEFAULT_EXCEPTION_REPORTER_FILTER = 'botauth.reporting.ExceptionReporterFilter' "
+        "(or a subclass of it)."
+    )
+
+
+def test_the_project_sets_botauths_filter():
+    from project import settings as project_settings
+
+    assert project_settings.DEFAULT_EXCEPTION_REPORTER_FILTER == (
+        "botauth.reporting.ExceptionReporterFilter"
+    )
+
+
+# botauth.W011: the callback URL in production (a deploy check)
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("", "BOTAUTH_CALLBACK_URL is not set"),
+        ("http://bots.example.com/botauth/callback/", "is not https"),
+    ],
+)
+def test_w011_callback_url_unset_or_not_https_with_debug_off(settings, url, says):
+    settings.DEBUG = False
+    settings.BOTAUTH_CALLBACK_URL = url
+    messages = check_callback_url_deploy()
+    assert ids(messages) == ["botauth.W011"]
+    assert isinstance(messages[0], Warning)
+    assert says in messages[0].msg
+    assert "https callback URL registered in the X developer portal" in messages[0].hint
+
+
+def test_w011_https_callback_is_fine(settings):
+    settings.DEBUG = False
+    settings.BOTAUTH_CALLBACK_URL = "https://bots.example.com/botauth/callback/"
+    assert check_callback_url_deploy() == []
+
+
+def test_w011_not_while_debugging(settings):
+    settings.DEBUG = True
+    settings.BOTAUTH_CALLBACK_URL = ""
+    assert check_callback_url_deploy() == []
+
+
+def test_w011_runs_only_with_deploy(settings):
+    from django.core import checks
+
+    settings.DEBUG = False
+    settings.BOTAUTH_CALLBACK_URL = ""
+    assert "botauth.W011" not in ids(checks.run_checks())
+    assert "botauth.W011" in ids(checks.run_checks(include_deployment_checks=True))
+
+
+class ProjectFilter(ExceptionReporterFilter):
+    pass

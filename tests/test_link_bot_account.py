@@ -8,7 +8,7 @@ import requests
 from django.utils import timezone
 
 from botauth.models import BotAccount
-from tests import xmock
+from tests import spec, xmock
 from tests.conftest import call, make_linked
 
 PIN = "1234567"
@@ -104,17 +104,58 @@ def test_missing_account_without_create_is_an_error(x, db):
     assert BotAccount.objects.count() == 0
 
 
-def test_wrong_pin_changes_nothing(account, x):
+def test_wrong_pin_three_times_changes_nothing_and_shows_no_raw_json(account, x):
     xmock.request_token(x)
     xmock.oauth_error(x, xmock.ACCESS_TOKEN_URL)
-    out, err, code = run_command("newsbot")
+    out, err, code = run_command("newsbot", stdin="1111111\n2222222\n3333333\n")
     assert code == 1
     assert err == (
-        "X refused the request (401) while exchanging the verifier for an access token: "
-        '{"errors": [{"code": 32, "message": "Could not authenticate you."}]} '
-        "'newsbot' was not changed.\n"
+        "X did not accept that PIN. Type it again (2 tries left).\n"
+        "X did not accept that PIN. Type it again (1 try left).\n"
+        "X did not accept that PIN. Gave up after 3 tries. 'newsbot' was not changed.\n"
     )
-    assert len(x.calls) == 2
+    assert out == f"{PROMPT}PIN: PIN: PIN: "
+    assert [call.request.url for call in x.calls] == [
+        xmock.REQUEST_TOKEN_URL,
+        *[xmock.ACCESS_TOKEN_URL] * 3,
+    ]
+    assert_unlinked_with_no_flow(account)
+
+
+def test_the_second_pin_links_with_the_first_request_token(account, x):
+    xmock.request_token(x)
+    wrong = {"errors": [{"code": 32, "message": "Could not authenticate you."}]}
+    spec.validate_v1_errors(wrong)
+    x.post(xmock.ACCESS_TOKEN_URL, json=wrong, status=401)
+    xmock.access_token(x)
+    out, err, code = run_command("newsbot", stdin=f"7654321\n{PIN}\n")
+    assert (code, err) == (0, "X did not accept that PIN. Type it again (2 tries left).\n")
+    assert out == f"{PROMPT}PIN: PIN: Linked newsbot to @twitterapi\n"
+    assert [call.request.url for call in x.calls] == [
+        xmock.REQUEST_TOKEN_URL,
+        xmock.ACCESS_TOKEN_URL,
+        xmock.ACCESS_TOKEN_URL,
+    ]
+    for sent, pin in zip(x.calls[1:], ["7654321", PIN], strict=True):
+        assert f'oauth_token="{xmock.REQUEST_TOKEN}"' in authorization(sent)
+        assert f'oauth_verifier="{pin}"' in authorization(sent)
+    account.refresh_from_db()
+    assert account.status == BotAccount.Status.LINKED
+    assert account.twitter_access_token == xmock.ACCESS_TOKEN
+    assert account.twitter_oauth_token == ""
+
+
+def test_verbosity_2_adds_x_words_on_a_wrong_pin_but_never_its_json(account, x):
+    xmock.request_token(x)
+    xmock.oauth_error(x, xmock.ACCESS_TOKEN_URL)
+    out, err, code = run_command("newsbot", "--verbosity", "2", stdin="1111111\n\n")
+    assert code == 1
+    assert err == (
+        "X refused the request (401) while exchanging the verifier for an access token: Could "
+        "not authenticate you. (code 32). Type it again (2 tries left).\n"
+        "No PIN was entered. 'newsbot' was not changed.\n"
+    )
+    assert "{" not in err
     assert_unlinked_with_no_flow(account)
 
 
@@ -155,7 +196,10 @@ def test_something_other_than_a_pin_is_refused_without_calling_x(account, x):
     xmock.request_token(x)
     out, err, code = run_command("newsbot", stdin="12 34; drop table\n")
     assert code == 1
-    assert err == ("That is not a PIN from X (X's PINs are 7 digits). 'newsbot' was not changed.\n")
+    assert err == (
+        "That is not a PIN from X (X's PINs are 7 digits). Type it again (2 tries left).\n"
+        "No PIN was entered. 'newsbot' was not changed.\n"
+    )
     assert len(x.calls) == 1
     assert_unlinked_with_no_flow(account)
 
@@ -242,3 +286,57 @@ def test_x_down_while_exchanging_the_pin_leaves_no_pending_flow(account, x):
     )
     assert len(x.calls) == 2
     assert_unlinked_with_no_flow(account)
+
+
+def test_pin_flow_on_a_linked_account_warns_first(x, db):
+    make_linked("relinked")
+    xmock.request_token(x)
+    xmock.access_token(x)
+    out, err, code = run_command("relinked")
+    assert code == 0
+    assert err == (
+        "“relinked” is already linked to @twitterapi. Approving as that X account renews its "
+        "token; another X account is refused (unlink first).\n"
+    )
+
+
+def test_pin_flow_says_sandbox_when_the_sandbox_is_on(account, x, settings):
+    settings.BOTAUTH_SANDBOX = True
+    xmock.request_token(x)
+    xmock.access_token(x)
+    out, err, code = run_command("newsbot")
+    assert code == 0
+    assert out.startswith(
+        "Open this URL, sign in to the botauth SANDBOX (a fake X) as the bot and approve:"
+    )
+    account.refresh_from_db()
+    assert account.status == BotAccount.Status.LINKED
+
+
+def test_verbosity_0_prints_only_what_the_person_acts_on(x, db):
+    account = make_linked("quiet")
+    xmock.request_token(x)
+    xmock.access_token(x)
+    out, err, code = run_command("quiet", "--verbosity", "0")
+    assert (code, err) == (0, "")
+    assert out == (
+        "Open this URL, sign in to X as the bot and approve:\n\n"
+        f"  {AUTHORIZE_URL}&screen_name=twitterapi\nPIN: "
+    )
+    account.refresh_from_db()
+    assert account.twitter_access_token == xmock.ACCESS_TOKEN
+
+
+def test_verbosity_2_prints_what_was_stored_in_a_fixed_order(account, x):
+    xmock.request_token(x)
+    xmock.access_token(x)
+    out, err, code = run_command("newsbot", "--verbosity", "2")
+    assert code == 0
+    account.refresh_from_db()
+    assert out.splitlines()[-5:] == [
+        "PIN: Linked newsbot to @twitterapi",
+        f"  X user id     {xmock.USER_ID}",
+        "  X handle      @twitterapi",
+        "  access level  not reported by X",
+        f"  linked at     {account.linked_at.isoformat()}",
+    ]

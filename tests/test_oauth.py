@@ -81,7 +81,8 @@ def test_access_token_keeps_user_id_and_screen_name(x):
 def test_access_token_without_user_id_takes_it_from_the_token_prefix(x):
     x.post(
         xmock.ACCESS_TOKEN_URL,
-        body=f"oauth_token={xmock.ACCESS_TOKEN}&oauth_token_secret={xmock.ACCESS_SECRET}",
+        body=f"oauth_token={xmock.ACCESS_TOKEN}&oauth_token_secret={xmock.ACCESS_SECRET}"
+        f"&screen_name={xmock.SCREEN_NAME}",
     )
     grant = oauth.fetch_access_token(
         request_token=oauth.RequestToken(xmock.REQUEST_TOKEN, xmock.REQUEST_SECRET), verifier="v"

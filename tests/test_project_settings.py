@@ -11,21 +11,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "bXN1LXRlc3Qta2V5LTAwMDAwMDAwMDAwMDAwMDAwMDA="
 PROBE = """
-import json, django
+import json, sys, django
 django.setup()
+from django.core.checks import run_checks
 from django.apps import apps
-from django.conf import settings
 from django.urls import Resolver404, resolve
+from botauth import conf
+from botauth.exceptions import BotauthConfigurationError
 try:
     resolve("/sandbox/oauth/request_token")
     sandbox_url = True
 except Resolver404:
     sandbox_url = False
+try:
+    consumer_key = conf.consumer_credentials()[0]
+except BotauthConfigurationError:
+    consumer_key = ""
+check_ids = sorted(message.id for message in run_checks())
 print(json.dumps({
+    "sandbox_imported": any(name.startswith("botauth_sandbox") for name in sys.modules),
+    "check_ids": check_ids,
     "sandbox_app": apps.is_installed("botauth_sandbox"),
     "sandbox_url": sandbox_url,
-    "x_api_url": getattr(settings, "BOTAUTH_X_API_URL", "https://api.twitter.com"),
-    "consumer_key": settings.TWITTER_CONSUMER_API_KEY,
+    "sandbox": conf.sandbox_enabled(),
+    "x_api_url": conf.api_url(),
+    "consumer_key": consumer_key,
 }))
 """
 
@@ -55,8 +65,11 @@ def test_sandbox_is_off_and_unreachable_by_default():
     result = run_settings(DEBUG="true", BOTAUTH_ENCRYPTION_KEYS=KEY)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
+        "sandbox_imported": False,
+        "check_ids": ["botauth.E001"],
         "sandbox_app": False,
         "sandbox_url": False,
+        "sandbox": False,
         "x_api_url": "https://api.twitter.com",
         "consumer_key": "",
     }
@@ -68,8 +81,33 @@ def test_sandbox_on_routes_x_traffic_and_derives_consumer_keys():
     seen = json.loads(result.stdout)
     assert seen["sandbox_app"] is True
     assert seen["sandbox_url"] is True
+    assert seen["sandbox"] is True
     assert seen["x_api_url"] == "http://127.0.0.1:8000/sandbox"
     assert len(seen["consumer_key"]) == 25
+    assert seen["check_ids"] == []
+
+
+def test_sandbox_url_comes_from_the_environment():
+    result = run_settings(
+        DEBUG="true",
+        BOTAUTH_ENCRYPTION_KEYS=KEY,
+        BOTAUTH_SANDBOX="true",
+        BOTAUTH_SANDBOX_URL="http://127.0.0.1:8123/sandbox",
+    )
+    assert json.loads(result.stdout)["x_api_url"] == "http://127.0.0.1:8123/sandbox"
+
+
+def test_x_api_url_comes_from_the_environment_without_the_sandbox():
+    result = run_settings(
+        DEBUG="false",
+        BOTAUTH_ENCRYPTION_KEYS=KEY,
+        BOTAUTH_X_API_URL="http://127.0.0.1:8123/sandbox",
+        TWITTER_CONSUMER_API_KEY="real-key",
+        TWITTER_CONSUMER_API_KEY_SECRET="real-secret",
+    )
+    seen = json.loads(result.stdout)
+    assert (seen["sandbox"], seen["sandbox_app"]) == (False, False)
+    assert seen["x_api_url"] == "http://127.0.0.1:8123/sandbox"
 
 
 def test_sandbox_keeps_real_consumer_keys_when_given():
@@ -114,4 +152,14 @@ def test_auto_sandbox_is_off_with_x_keys():
 
 def test_auto_sandbox_is_off_in_production():
     result = run_settings(DEBUG="false", BOTAUTH_ENCRYPTION_KEYS=KEY, BOTAUTH_SANDBOX="auto")
-    assert json.loads(result.stdout)["sandbox_app"] is False
+    seen = json.loads(result.stdout)
+    assert (seen["sandbox"], seen["sandbox_app"]) == (False, False)
+
+
+def test_sandbox_on_in_production_refuses_to_start():
+    result = run_settings(DEBUG="false", BOTAUTH_ENCRYPTION_KEYS=KEY, BOTAUTH_SANDBOX="true")
+    assert result.returncode == 1
+    assert (
+        "ImproperlyConfigured: BOTAUTH_SANDBOX is on while DEBUG is off: the sandbox is a fake X "
+        "for development and tests, never for production." in result.stderr
+    )

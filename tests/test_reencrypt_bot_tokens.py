@@ -169,3 +169,26 @@ def test_no_keys_is_a_clear_error(settings, old_rows):
     assert code == 1
     assert err.startswith("Set BOTAUTH_ENCRYPTION_KEYS to one or more comma-separated Fernet keys")
     assert raw_row(old_rows[0]) == before
+
+
+def test_an_oauth2_refresh_token_is_reencrypted_too(settings, db):
+    settings.BOTAUTH_ENCRYPTION_KEYS = [OLD_KEY]
+    account = BotAccount.objects.create(
+        name="oauth2bot",
+        status=BotAccount.Status.LINKED,
+        protocol=BotAccount.Protocol.OAUTH2,
+        twitter_access_token="oauth2-access-token",
+        twitter_refresh_token="oauth2-refresh-token",
+        twitter_user_id="42",
+    )
+    settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
+    assert run_command()[2] == 0
+    settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY]
+    account = BotAccount.objects.get(pk=account.pk)
+    assert account.twitter_refresh_token == "oauth2-refresh-token"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT twitter_refresh_token FROM botauth_botaccount WHERE id = %s", [account.pk]
+        )
+        (raw,) = cursor.fetchone()
+    assert Fernet(NEW_KEY.encode()).decrypt(raw.encode()) == b"oauth2-refresh-token"

@@ -60,10 +60,37 @@ def test_configured_callback_url_is_used(staff_client, account, x, settings):
     )
 
 
-def test_get_is_not_allowed(staff_client, account, x):
+def test_get_starts_nothing_and_sends_the_person_to_the_button(staff_client, account, x):
     response = staff_client.get(start_url(account))
-    assert response.status_code == 405
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:botauth_botaccount_change", args=[account.pk])
+    assert messages_of(response) == [
+        "Linking with X starts from the “Link with X” button on this page, not from an address "
+        "opened directly. Nothing was started."
+    ]
     assert len(x.calls) == 0
+    account.refresh_from_db()
+    assert account.twitter_oauth_token == ""
+    assert account.status == BotAccount.Status.UNLINKED
+
+
+def test_get_needs_a_staff_login(client, account, x):
+    response = client.get(start_url(account))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert len(x.calls) == 0
+
+
+def test_get_of_an_unknown_account_is_404(staff_client, x, db):
+    assert staff_client.get(reverse("botauth:authenticate_twitter", args=[999])).status_code == 404
+    assert len(x.calls) == 0
+
+
+def test_get_without_any_permission_is_forbidden(account, x):
+    user = User.objects.create_user("plainstaff", password="pw", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    assert client.get(start_url(account)).status_code == 403
     account.refresh_from_db()
     assert account.twitter_oauth_token == ""
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ import requests
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import ExpressionWrapper, F, TextField
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -33,8 +35,10 @@ def run_command(*args: str, **options) -> tuple[str, str, int]:
     return call("verify_bot_tokens", *args, **options)
 
 
-def row(name: str, status: str, handle: str, access: str, detail: str = "") -> str:
-    return f"{name:<9}  {status:<12}  {handle:<16}  {access:<25}  {detail}".rstrip()
+def row(
+    name: str, status: str, handle: str, access: str, detail: str = "", *, width: int = 9
+) -> str:
+    return f"{name:<{width}}  {status:<12}  {handle:<16}  {access:<25}  {detail}".rstrip()
 
 
 @pytest.fixture(autouse=True)
@@ -54,6 +58,16 @@ def users_me_body(username: str, user_id: str = xmock.USER_ID) -> str:
     return json.dumps({"data": {"id": user_id, "name": "A bot", "username": username}})
 
 
+def as_itself(username: str):
+    """X answering each token with the user its <user_id>- prefix names, under one handle."""
+
+    def answer(request):
+        user_id = oauth_token_of(request).split("-")[0]
+        return (200, {"x-access-level": "read-write"}, users_me_body(username, user_id))
+
+    return answer
+
+
 # One account, each answer of X
 
 
@@ -65,6 +79,7 @@ def test_valid_token_is_recorded(linked, x):
     assert out.splitlines() == [
         HEADER,
         row("linkedbot", "valid", "@twitterapi", "read-write-directmessages"),
+        "1 checked, 1 X calls.",
     ]
     assert len(x.calls) == 1
     assert f'oauth_token="{ACCESS_TOKEN}"' in x.calls[0].request.headers["Authorization"].decode()
@@ -72,6 +87,8 @@ def test_valid_token_is_recorded(linked, x):
     assert linked.status == BotAccount.Status.LINKED
     assert linked.last_verification == BotAccount.Verification.VALID
     assert timezone.now() - linked.last_verified_at < timedelta(minutes=1)
+    assert linked.last_seen_working_at == linked.last_verified_at
+    assert linked.unauthorized_since is None
     assert linked.access_level == "read-write-directmessages"
     assert linked.last_verification_detail == ""
     assert linked.rate_limit_reset_at is None
@@ -93,6 +110,66 @@ def test_changed_handle_is_stored_and_reported(linked, x):
     assert linked.last_verification_detail == "handle changed from @twitterapi to @twitterdev"
 
 
+def test_a_token_naming_another_user_is_flagged_and_nothing_is_replaced(linked, x):
+    xmock.users_me(x, user_id="783214", username="Twitter")
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    detail = (
+        f"X says this token is user 783214, not the linked user {xmock.USER_ID} (@twitterapi); "
+        "nothing was changed. Unlink the bot and link it again."
+    )
+    assert out.splitlines()[1] == row("linkedbot", "error", "@twitterapi", "read-write", detail)
+    assert err == "1 of 1 not valid: 1 error.\n"
+    linked.refresh_from_db()
+    assert (linked.twitter_user_id, linked.twitter_username) == (xmock.USER_ID, "twitterapi")
+    assert (linked.status, linked.last_verification) == ("linked", "error")
+    assert linked.last_verification_detail == detail
+    assert linked.last_seen_working_at is None
+
+
+def test_a_handle_that_is_no_handle_is_not_stored_nor_printed_raw(linked, x):
+    xmock.users_me(x, username="\x1b]0;owned\x07\x1b[31mevil\u202e")
+    out, err, code = run_command("linkedbot")
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert out.splitlines()[1] == row(
+        "linkedbot",
+        "valid",
+        "@twitterapi",
+        "read-write",
+        "X sent no valid handle; @twitterapi kept",
+    )
+    linked.refresh_from_db()
+    assert linked.twitter_username == "twitterapi"
+    assert linked.last_verification == "valid"
+
+
+def test_control_characters_never_reach_the_terminal(db, x):
+    make_linked("bell\x07bot", user_id=xmock.USER_ID, username="twitterapi")
+    x.get(
+        xmock.USERS_ME_URL,
+        status=418,
+        body="\x1b[2J\x1b[31mtea\x00pot\u202e",
+        content_type="text/plain; charset=utf-8",
+    )
+    out, err, code = run_command()
+    assert code == 1
+    assert all(char.isprintable() for line in out.splitlines() for char in line)
+    assert "bellbot" in out and "X answered 418: [2J[31mteapot" in out
+    account = BotAccount.objects.get()
+    # Stored clean too: PostgreSQL refuses NUL, and the admin and JSON show it again.
+    assert account.last_verification_detail == "X answered 418: [2J[31mteapot"
+
+
+def test_json_keeps_the_text_as_sent_escaped(db, x):
+    make_linked("bell\x07bot")
+    xmock.users_me(x, username="new_handle")
+    out, err, code = run_command("--json")
+    assert "\x07" not in out and "\\u0007" in out
+    assert json.loads(out)[0]["name"] == "bell\x07bot"
+    assert BotAccount.objects.get().twitter_username == "new_handle"
+
+
 def test_read_only_token_is_flagged(linked, x):
     xmock.users_me(x, access_level="read")
     out, err, code = run_command("linkedbot")
@@ -106,19 +183,86 @@ def test_read_only_token_is_flagged(linked, x):
     assert linked.last_verification_detail == "token cannot post (no write access)"
 
 
-def test_rejected_token_is_marked_invalid_without_retry(linked, x):
+def utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def test_a_first_401_is_reported_without_retry_but_does_not_mark_invalid_yet(linked, x):
+    # Behaviour change: one 401 used to mark the account invalid. X has answered 401 for valid
+    # tokens during outages, so the first one only starts the confirmation window (exit 1).
     xmock.users_me_error(x, 401)
     out, err, code = run_command("linkedbot")
     assert code == 1
-    assert out.splitlines()[1] == row(
-        "linkedbot", "invalid", "@twitterapi", "-", "X rejected the token: Unauthorized"
+    linked.refresh_from_db()
+    since = linked.unauthorized_since
+    assert since is not None
+    detail = (
+        "X rejected the token: Unauthorized; first 401, invalid if still so after "
+        f"{utc(since + timedelta(hours=3))}"
     )
+    assert out.splitlines()[1:] == [
+        row("linkedbot", "invalid", "@twitterapi", "-", detail),
+        "1 checked, 1 X calls.",
+    ]
     assert err == "1 of 1 not valid: 1 invalid.\n"
     assert len(x.calls) == 1
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.last_verification == BotAccount.Verification.INVALID
+    assert linked.last_verification_detail == detail
+    assert linked.last_seen_working_at is None
+
+
+def test_a_401_after_the_confirmation_window_marks_invalid(linked, x):
+    first = timezone.now() - timedelta(hours=3, minutes=1)
+    BotAccount.objects.filter(pk=linked.pk).update(unauthorized_since=first)
+    xmock.users_me_error(x, 401)
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    detail = f"X rejected the token: Unauthorized; 401 since {utc(first)}: invalid"
+    assert out.splitlines()[1] == row("linkedbot", "invalid", "@twitterapi", "-", detail)
     linked.refresh_from_db()
     assert linked.status == BotAccount.Status.INVALID
-    assert linked.last_verification == BotAccount.Verification.INVALID
-    assert linked.last_verification_detail == "X rejected the token: Unauthorized"
+    assert linked.unauthorized_since == first
+    assert linked.last_verification_detail == detail
+    assert linked.twitter_access_token == ACCESS_TOKEN
+
+
+def test_a_401_within_the_confirmation_window_keeps_the_account_linked(linked, x):
+    first = timezone.now() - timedelta(hours=2, minutes=59)
+    BotAccount.objects.filter(pk=linked.pk).update(unauthorized_since=first)
+    xmock.users_me_error(x, 401)
+    out, err, code = run_command("linkedbot")
+    assert code == 1
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.unauthorized_since == first
+    assert linked.last_verification_detail == (
+        f"X rejected the token: Unauthorized; 401 since {utc(first)}, invalid if still so "
+        f"after {utc(first + timedelta(hours=3))}"
+    )
+
+
+def test_the_confirmation_window_is_a_setting(linked, x, settings):
+    settings.BOTAUTH_HEALTH_CONFIRM_AFTER = 60
+    first = timezone.now() - timedelta(seconds=61)
+    BotAccount.objects.filter(pk=linked.pk).update(unauthorized_since=first)
+    xmock.users_me_error(x, 401)
+    run_command("linkedbot")
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.INVALID
+
+
+def test_a_success_clears_the_401_and_restores_an_invalid_account(linked, x):
+    BotAccount.objects.filter(pk=linked.pk).update(
+        status=BotAccount.Status.INVALID, unauthorized_since=timezone.now() - timedelta(days=1)
+    )
+    xmock.users_me(x)
+    out, err, code = run_command("linkedbot")
+    assert code == 0
+    linked.refresh_from_db()
+    assert linked.status == BotAccount.Status.LINKED
+    assert linked.unauthorized_since is None
+    assert linked.last_seen_working_at == linked.last_verified_at
 
 
 def test_rejected_token_is_never_deleted(linked, x):
@@ -174,6 +318,7 @@ def test_server_errors_are_retried_then_recorded_as_error(linked, x, sleeps, sta
     assert out.splitlines()[1] == row(
         "linkedbot", "error", "@twitterapi", "-", f"X answered {status}: Service Unavailable"
     )
+    assert out.splitlines()[2] == "1 checked, 3 X calls."
     assert err == "1 of 1 not valid: 1 error.\n"
     assert len(x.calls) == 3
     assert len(sleeps) == 2
@@ -216,10 +361,57 @@ def test_unknown_name_is_exit_2_and_checks_nothing(linked, x):
     assert linked.last_verified_at is None
 
 
-def test_unlinked_name_is_exit_2_and_checks_nothing(linked, account, x):
-    out, err, code = run_command("linkedbot", "newsbot")
-    assert code == 2
-    assert err == "'newsbot' not linked; link with X first.\n"
+def test_an_unlinked_name_is_reported_and_the_others_are_checked(db, x):
+    make_linked("bot_a", user_id="1", username="bot_a")
+    BotAccount.objects.create(name="bot_b")
+    make_linked("bot_c", user_id="3", username="bot_c")
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("same"))
+    out, err, code = run_command("bot_a", "bot_b", "bot_c")
+    assert code == 1
+    assert out.splitlines() == [
+        f"{'NAME':<5}  {'STATUS':<12}  {'HANDLE':<16}  {'ACCESS':<25}  DETAIL",
+        row("bot_b", "unlinked", "-", "-", "not linked; link it with X first", width=5),
+        row(
+            "bot_a", "valid", "@same", "read-write", "handle changed from @bot_a to @same", width=5
+        ),
+        row(
+            "bot_c", "valid", "@same", "read-write", "handle changed from @bot_c to @same", width=5
+        ),
+        "2 checked, 1 not linked, 2 X calls.",
+    ]
+    assert err == "1 of 3 not valid: 1 unlinked, 2 valid.\n"
+    assert sorted(oauth_token_of(call.request) for call in x.calls) == [
+        "1-accesstokenbot_a",
+        "3-accesstokenbot_c",
+    ]
+    bot_b = BotAccount.objects.get(name="bot_b")
+    assert (bot_b.status, bot_b.last_verification, bot_b.last_verified_at) == ("unlinked", "", None)
+    assert BotAccount.objects.filter(last_verification="valid").count() == 2
+
+
+def test_an_unlinked_name_is_in_the_json_too(linked, account, x):
+    BotAccount.objects.filter(pk=account.pk).update(status=BotAccount.Status.PENDING)
+    xmock.users_me(x)
+    out, err, code = run_command("linkedbot", "newsbot", "--json")
+    assert code == 1
+    results = json.loads(out)
+    assert [(r["name"], r["status"], r["detail"]) for r in results] == [
+        ("newsbot", "unlinked", "a link with X is pending; finish it or start again"),
+        ("linkedbot", "valid", ""),
+    ]
+    assert results[0]["username"] == "" and results[0]["can_write"] is False
+    assert err == "1 checked, 1 not linked, 1 X calls.\n1 of 2 not valid: 1 unlinked, 1 valid.\n"
+    account.refresh_from_db()
+    assert (account.status, account.last_verified_at) == ("pending", None)
+
+
+def test_only_unlinked_names_check_nothing_and_exit_1(linked, account, x):
+    out, err, code = run_command("newsbot")
+    assert code == 1
+    assert out.splitlines()[1:] == [
+        row("newsbot", "unlinked", "-", "-", "not linked; link it with X first", width=7),
+        "0 checked, 1 not linked, 0 X calls.",
+    ]
     assert len(x.calls) == 0
     linked.refresh_from_db()
     assert linked.last_verified_at is None
@@ -243,13 +435,51 @@ def test_missing_encryption_keys_is_exit_2(linked, x, settings):
     assert BotAccount.objects.filter(last_verified_at__isnull=False).count() == 0
 
 
-def test_undecryptable_tokens_are_exit_2(linked, x, settings):
-    settings.BOTAUTH_ENCRYPTION_KEYS = ["ZmRzYS1vdGhlci1rZXktMDAwMDAwMDAwMDAwMDAwMDA="]
-    out, err, code = run_command()
-    assert code == 2
-    assert err.startswith("A stored token cannot be decrypted with any key")
+OTHER_KEY = "ZmRzYS1vdGhlci1rZXktMDAwMDAwMDAwMDAwMDAwMDA="
+
+
+def ciphertexts(account: BotAccount) -> tuple[str, str]:
+    return (
+        BotAccount.objects.filter(pk=account.pk)
+        .values_list(
+            ExpressionWrapper(F("twitter_access_token"), TextField()),
+            ExpressionWrapper(F("twitter_access_token_secret"), TextField()),
+        )
+        .get()
+    )
+
+
+def test_an_undecryptable_row_is_reported_on_its_own_and_the_run_goes_on(linked, x, settings):
+    lost = make_linked("lostkey", user_id="2", username="lostkey")  # under the key about to go
+    stored = ciphertexts(lost)
+    settings.BOTAUTH_ENCRYPTION_KEYS = [OTHER_KEY]
+    make_linked("newkey", user_id="3", username="newkey")
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("newkey"))
+    out, err, code = run_command("newkey", "lostkey")
+    assert code == 1
+    assert out.splitlines()[1:] == [
+        row("lostkey", "error", "@lostkey", "-", verification.UNDECRYPTABLE, width=7),
+        row("newkey", "valid", "@newkey", "read-write", width=7),
+        "2 checked, 1 X calls.",
+    ]
+    assert err == "1 of 2 not valid: 1 error, 1 valid.\n"
+    assert [oauth_token_of(call.request) for call in x.calls] == ["3-accesstokennewkey"]
+    lost.refresh_from_db(fields=["status", "last_verification", "last_verification_detail"])
+    assert (lost.status, lost.last_verification) == ("linked", "error")
+    assert lost.last_verification_detail == verification.UNDECRYPTABLE[:255]
+    assert ciphertexts(lost) == stored  # never rewritten, never deleted
+    assert BotAccount.objects.get(name="newkey").last_verification == "valid"
+
+
+def test_an_undecryptable_row_in_json_has_its_own_result(linked, x, settings):
+    settings.BOTAUTH_ENCRYPTION_KEYS = [OTHER_KEY]
+    out, err, code = run_command("--json")
+    assert code == 1
+    assert [(r["name"], r["status"], r["detail"]) for r in json.loads(out)] == [
+        ("linkedbot", "error", verification.UNDECRYPTABLE)
+    ]
     assert len(x.calls) == 0
-    assert BotAccount.objects.filter(last_verified_at__isnull=False).count() == 0
+    assert BotAccount.objects.filter(last_verification="error").count() == 1
 
 
 def test_invalid_duration_is_a_usage_error(linked, x):
@@ -287,6 +517,65 @@ def test_usage_error_from_the_command_line_exits_2():
     assert result.stdout == ""
 
 
+def shell_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """The project's own settings from the environment, as a real deployment has them."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "BOTAUTH_", "TWITTER_", "DATABASE_"))
+    }
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "SECRET_KEY": "shell-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "BOTAUTH_SANDBOX": "false",
+        "TWITTER_CONSUMER_API_KEY": "shell-key",
+        "TWITTER_CONSUMER_API_KEY_SECRET": "shell-secret",
+        "BOTAUTH_ENCRYPTION_KEYS": OTHER_KEY,
+        **overrides,
+    }
+
+
+def run_in_a_shell(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("missing", "check"),
+    [
+        ({"TWITTER_CONSUMER_API_KEY": ""}, "botauth.E001"),
+        ({"BOTAUTH_ENCRYPTION_KEYS": ""}, "botauth.E002"),
+    ],
+)
+def test_missing_keys_from_a_real_shell_exit_2(tmp_path, missing, check):
+    # Django's system checks run before the command and used to exit 1, not the documented 2.
+    env = shell_env(tmp_path, **missing)
+    assert run_in_a_shell(env, "migrate", "--skip-checks", "-v", "0").returncode == 0
+    result = run_in_a_shell(env, "verify_bot_tokens")
+    assert result.returncode == 2, result.stderr
+    assert check in result.stderr
+    assert result.stdout == ""
+    database = sqlite3.connect(tmp_path / "db.sqlite3")
+    assert database.execute("SELECT count(*) FROM botauth_botaccount").fetchone() == (0,)
+
+
+def test_a_configured_project_from_a_real_shell_exits_0(tmp_path):
+    env = shell_env(tmp_path)
+    assert run_in_a_shell(env, "migrate", "-v", "0").returncode == 0
+    result = run_in_a_shell(env, "verify_bot_tokens")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "No linked bot accounts to verify.\n0 checked, 0 X calls.\n"
+
+
 # Which accounts are checked
 
 
@@ -294,10 +583,10 @@ def test_no_names_checks_every_linked_account_and_no_other(linked, account, x):
     make_linked("invalidbot", user_id="2", username="invalidbot")
     BotAccount.objects.filter(name="invalidbot").update(status=BotAccount.Status.INVALID)
     BotAccount.objects.create(name="pendingbot", status=BotAccount.Status.PENDING)
-    xmock.users_me(x)
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("twitterapi"))
     out, err, code = run_command()
     assert len(x.calls) == 2
-    assert sorted(line.split()[0] for line in out.splitlines()[1:]) == ["invalidbot", "linkedbot"]
+    assert sorted(line.split()[0] for line in out.splitlines()[1:3]) == ["invalidbot", "linkedbot"]
     assert set(
         BotAccount.objects.filter(last_verified_at__isnull=False).values_list("name", flat=True)
     ) == {"invalidbot", "linkedbot"}
@@ -306,7 +595,7 @@ def test_no_names_checks_every_linked_account_and_no_other(linked, account, x):
 
 def test_no_linked_accounts_says_so(account, x):
     out, err, code = run_command()
-    assert (out, err, code) == ("No linked bot accounts to verify.\n", "", 0)
+    assert (out, err, code) == ("No linked bot accounts to verify.\n0 checked, 0 X calls.\n", "", 0)
     assert len(x.calls) == 0
     account.refresh_from_db()
     assert account.last_verified_at is None
@@ -319,9 +608,7 @@ def test_stale_after_skips_recently_verified_accounts(x, db):
     never = make_linked("never", user_id="3", username="never")
     BotAccount.objects.filter(pk=recent.pk).update(last_verified_at=now - timedelta(minutes=10))
     BotAccount.objects.filter(pk=stale.pk).update(last_verified_at=now - timedelta(hours=2))
-    x.add_callback(
-        "GET", xmock.USERS_ME_URL, callback=lambda request: (200, {}, users_me_body("same"))
-    )
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("same"))
     out, err, code = run_command("--stale-after", "1h")
     assert code == 0
     assert sorted(oauth_token_of(call.request) for call in x.calls) == [
@@ -336,11 +623,66 @@ def test_stale_after_skips_recently_verified_accounts(x, db):
     assert never.twitter_username == "same"
 
 
+def test_stale_after_skips_accounts_whose_own_traffic_proved_them_working(x, db):
+    now = timezone.now()
+    posting = make_linked("posting", user_id="1", username="posting")
+    quiet = make_linked("quiet", user_id="2", username="quiet")
+    doubted = make_linked("doubted", user_id="3", username="doubted")
+    suspended = make_linked("suspended", user_id="4", username="suspended")
+    BotAccount.objects.filter(pk=posting.pk).update(last_seen_working_at=now - timedelta(hours=2))
+    BotAccount.objects.filter(pk=quiet.pk).update(last_seen_working_at=now - timedelta(days=2))
+    # Seen working, but a 401 came after: X is asked.
+    BotAccount.objects.filter(pk=doubted.pk).update(
+        last_seen_working_at=now - timedelta(hours=2), unauthorized_since=now - timedelta(hours=1)
+    )
+    BotAccount.objects.filter(pk=suspended.pk).update(
+        last_seen_working_at=now - timedelta(hours=2), status=BotAccount.Status.SUSPENDED
+    )
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=echo_handle)
+    out, err, code = run_command("--stale-after", "1d")
+    assert sorted(oauth_token_of(call.request) for call in x.calls) == [
+        "2-accesstokenquiet",
+        "3-accesstokendoubted",
+        "4-accesstokensuspended",
+    ]
+    assert out.splitlines()[-1] == (
+        "3 checked, 1 skipped as verified or seen working within --stale-after, 3 X calls."
+    )
+    posting.refresh_from_db()
+    assert posting.last_verified_at is None
+    assert posting.last_seen_working_at == now - timedelta(hours=2)
+    assert BotAccount.objects.filter(last_verified_at__isnull=False).count() == 3
+
+
+def test_a_bot_that_posted_today_costs_no_x_call_in_the_daily_run(linked, x):
+    x.post(
+        f"{xmock.API}/2/tweets",
+        status=201,
+        json={"data": {"id": "1456012973835788293", "text": "Hello"}},
+        headers={"x-access-level": "read-write"},
+    )
+    linked.get_tweepy_client().create_tweet(text="Hello")
+    out, err, code = run_command("--stale-after", "1d", "--json")
+    assert (json.loads(out), code) == ([], 0)
+    assert err == (
+        "0 checked, 1 skipped as verified or seen working within --stale-after, 0 X calls.\n"
+    )
+    assert [call.request.method for call in x.calls] == ["POST"]
+    linked.refresh_from_db()
+    assert linked.last_verified_at is None
+    assert linked.last_seen_working_at is not None
+
+
 def test_stale_after_with_a_name_that_is_fresh_checks_nothing(linked, x):
     verified_at = timezone.now() - timedelta(minutes=5)
     BotAccount.objects.filter(pk=linked.pk).update(last_verified_at=verified_at)
     out, err, code = run_command("linkedbot", "--stale-after", "30m")
-    assert (out, err, code) == ("No linked bot accounts to verify.\n", "", 0)
+    assert (out, err, code) == (
+        "No linked bot accounts to verify.\n"
+        "0 checked, 1 skipped as verified or seen working within --stale-after, 0 X calls.\n",
+        "",
+        0,
+    )
     assert len(x.calls) == 0
     linked.refresh_from_db()
     assert linked.last_verified_at == verified_at
@@ -381,15 +723,26 @@ def test_json_with_failures_is_still_an_array_and_exit_1(linked, x):
     assert [(r["name"], r["status"], r["username"]) for r in json.loads(out)] == [
         ("linkedbot", "invalid", "twitterapi")
     ]
-    assert err == "1 of 1 not valid: 1 invalid.\n"
+    assert err == "1 checked, 1 X calls.\n1 of 1 not valid: 1 invalid.\n"
     linked.refresh_from_db()
-    assert linked.status == BotAccount.Status.INVALID
+    assert linked.last_verification == BotAccount.Verification.INVALID
+    assert linked.unauthorized_since is not None
 
 
 def test_json_with_nothing_to_check_is_an_empty_array(account, x):
     out, err, code = run_command("--json")
-    assert (json.loads(out), err, code) == ([], "", 0)
+    assert (json.loads(out), err, code) == ([], "0 checked, 0 X calls.\n", 0)
     assert len(x.calls) == 0
+    account.refresh_from_db()
+    assert account.last_verified_at is None
+
+
+def test_json_summary_on_stderr_is_silenced_by_verbosity_0(linked, x):
+    xmock.users_me(x)
+    out, err, code = run_command("--json", "--verbosity", "0")
+    assert (len(json.loads(out)), err, code) == (1, "", 0)
+    linked.refresh_from_db()
+    assert linked.last_verification == BotAccount.Verification.VALID
 
 
 # Many accounts at once
@@ -409,7 +762,7 @@ def test_concurrency_gives_each_account_its_own_result(x, db):
     x.add_callback("GET", xmock.USERS_ME_URL, callback=answer)
     out, err, code = run_command("--concurrency", "4", "--json")
     assert code == 1
-    assert err == "5 of 50 not valid: 5 invalid, 45 valid.\n"
+    assert err == "50 checked, 50 X calls.\n5 of 50 not valid: 5 invalid, 45 valid.\n"
     assert len(x.calls) == 50
     by_name = {r["name"]: r for r in json.loads(out)}
     assert len(by_name) == 50
@@ -417,7 +770,8 @@ def test_concurrency_gives_each_account_its_own_result(x, db):
         account = BotAccount.objects.get(name=f"bot{n:02}")
         if n % 10 == 3:
             assert by_name[account.name]["status"] == "invalid"
-            assert (account.status, account.twitter_username) == ("invalid", f"old{n}")
+            assert (account.status, account.twitter_username) == ("linked", f"old{n}")
+            assert account.unauthorized_since is not None
         else:
             assert by_name[account.name]["username"] == f"new{n}"
             assert (account.status, account.twitter_username) == ("linked", f"new{n}")
@@ -446,6 +800,24 @@ def test_verify_accounts_counts_results(linked, x):
     assert linked.status == BotAccount.Status.SUSPENDED
 
 
+def test_verify_accounts_reports_its_x_calls_retries_included(x, db, sleeps):
+    make_many(3)
+    answered: list[int] = []
+
+    def first_fails(request):
+        answered.append(1)
+        if len(answered) > 1:
+            return echo_handle(request)
+        unavailable = {"title": "Service Unavailable", "type": "about:blank", "status": 503}
+        return (503, {}, json.dumps({**unavailable, "detail": "Service Unavailable"}))
+
+    x.add_callback("GET", xmock.USERS_ME_URL, callback=first_fails)
+    tally = verify_accounts(BotAccount.objects.all(), concurrency=1)
+    assert tally == {"valid": 3}
+    assert tally.x_calls == len(x.calls) == 4
+    assert BotAccount.objects.filter(last_verification="valid").count() == 3
+
+
 def test_verify_accounts_writes_results_in_batches(x, db):
     make_many(50)
     x.add_callback("GET", xmock.USERS_ME_URL, callback=echo_handle)
@@ -453,9 +825,11 @@ def test_verify_accounts_writes_results_in_batches(x, db):
         counts = verify_accounts(BotAccount.objects.all(), concurrency=4, batch_size=20)
     assert counts == {"valid": 50}
     updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
-    selects = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
-    assert 2 <= len(updates) <= 3
-    assert len(selects) == 1 + len(updates)  # one chunk read, then one locking read per batch
+    results = [sql for sql in updates if '"last_verification" =' in sql]
+    claims = [sql for sql in updates if sql not in results]
+    assert 2 <= len(results) <= 3
+    # 16 accounts claimed at a time (4 x concurrency), then one release at the end.
+    assert len(claims) == 4 + 1
     assert BotAccount.objects.filter(last_verification="valid").count() == 50
 
 
@@ -556,7 +930,7 @@ class Terminal(io.StringIO):
 
 
 def test_a_terminal_gets_a_progress_bar_with_counts_per_status(db, x):
-    make_linked("bot1", user_id="1")
+    make_linked("bot1", user_id=xmock.USER_ID)
     make_linked("bot2", user_id="2")
     xmock.users_me(x)
     xmock.users_me_error(x, 401)
@@ -567,15 +941,15 @@ def test_a_terminal_gets_a_progress_bar_with_counts_per_status(db, x):
     assert "[##############################] 2/2  invalid 1  valid 1" in err.getvalue()
     assert err.getvalue().endswith("\r\x1b[K")
     assert "valid" in out.getvalue()
-    assert BotAccount.objects.get(name="bot2").status == BotAccount.Status.INVALID
+    assert BotAccount.objects.get(name="bot2").last_verification == BotAccount.Verification.INVALID
 
 
 def test_json_output_on_a_terminal_has_no_progress(db, x):
-    make_linked("bot1", user_id="1")
+    make_linked("bot1")
     xmock.users_me(x)
     out, err = io.StringIO(), Terminal()
     call_command("verify_bot_tokens", "--json", stdout=out, stderr=err)
-    assert err.getvalue() == ""
+    assert err.getvalue() == "1 checked, 1 X calls.\n"
     assert json.loads(out.getvalue())[0]["status"] == "valid"
 
 

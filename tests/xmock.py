@@ -44,13 +44,21 @@ def access_token(
     screen_name: str = SCREEN_NAME,
     token: str | None = None,
     secret: str = ACCESS_SECRET,
+    access_level: str = "",
 ) -> None:
     token = token or f"{user_id}-LfkdKVsHBUn3JuN5zzyUsLlrGbkFVE9J9ZnPCpNq"
     body = (
         f"oauth_token={token}&oauth_token_secret={secret}"
         f"&user_id={user_id}&screen_name={screen_name}"
     )
-    rsps.post(ACCESS_TOKEN_URL, body=body, content_type="application/x-www-form-urlencoded")
+    # X may name the app's access level in a header (not documented for this endpoint).
+    headers = {"x-access-level": access_level} if access_level else {}
+    rsps.post(
+        ACCESS_TOKEN_URL,
+        body=body,
+        content_type="application/x-www-form-urlencoded",
+        headers=headers,
+    )
 
 
 def oauth_error(rsps: responses.RequestsMock, url: str, *, status: int = 401) -> None:

@@ -68,3 +68,8 @@ def exchange(*, key: str, secret: str, code: str, callback: str = "") -> oauth.A
 @sensitive_variables()
 def revoke(*, token: str, secret: str) -> None:
     oauth.invalidate_token(access_token=token, access_token_secret=secret)
+
+
+@sensitive_variables()
+def identify(*, token: str, secret: str) -> oauth.AccessGrant:
+    return oauth.fetch_identity(access_token=token, access_token_secret=secret)

@@ -106,3 +106,20 @@ def revoke(*, token: str, secret: str) -> None:
             failure = failure or err
     if failure is not None:
         raise failure
+
+
+@sensitive_variables()
+def identify(*, token: str, secret: str) -> oauth.AccessGrant:
+    """Whose an OAuth 2.0 access token is (one call to X); ``secret`` is its refresh token.
+
+    X's answer says nothing of the token's expiry or scopes, so they stay unknown.
+    """
+    identity = oauth2.fetch_identity(access_token=token)
+    return oauth.AccessGrant(
+        token=token,
+        secret="",
+        user_id=identity.user_id,
+        screen_name=identity.username,
+        refresh_token=secret,
+        protocol=NAME,
+    )

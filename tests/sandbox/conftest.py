@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from botauth_sandbox.models import AccessToken, SandboxApp, SandboxUser
-from tests.sandbox.signing import CALLBACK, form, query, signed_post
+from tests.sandbox.signing import CALLBACK, form, query, signed_call, signed_post
 
 
 @pytest.fixture
@@ -84,3 +84,55 @@ def pair(app: SandboxApp, user: SandboxUser) -> AccessToken:
 @pytest.fixture
 def as_user(consumer: dict[str, str], pair: AccessToken) -> dict[str, str]:
     return {**consumer, "token": pair.token, "token_secret": pair.secret}
+
+
+@dataclass
+class Api:
+    """Signed v2 calls as the `user` fixture's sandbox user, through the Django test client."""
+
+    client: Client
+    oauth: dict[str, str]
+    user: SandboxUser
+
+    def get(self, path: str, **params: str):
+        return signed_call(self.client, "GET", path, params=params or None, **self.oauth)
+
+    def delete(self, path: str):
+        return signed_call(self.client, "DELETE", path, **self.oauth)
+
+    def post(self, path: str, body: object = None, **params: str):
+        return signed_call(
+            self.client, "POST", path, params=params or None, json=body, **self.oauth
+        )
+
+    def multipart(self, path: str, parts: dict[str, object], **params: str):
+        return signed_call(
+            self.client, "POST", path, params=params or None, multipart=parts, **self.oauth
+        )
+
+    def form(self, path: str, fields: dict[str, str]):
+        return signed_call(self.client, "POST", path, form_data=fields, **self.oauth)
+
+
+@pytest.fixture
+def api(client: Client, as_user: dict[str, str], user: SandboxUser) -> Api:
+    return Api(client=client, oauth=as_user, user=user)
+
+
+@pytest.fixture
+def stranger(client: Client, app: SandboxApp) -> Api:
+    """Another sandbox user, signed in to the same app."""
+    other = SandboxUser.objects.create(username="someoneelse", name="Someone Else")
+    token = AccessToken.objects.create(
+        token=f"{other.user_id}-othertokenothertokenothertoken",
+        secret="othersecretothersecretothersecret",
+        app=app,
+        user=other,
+    )
+    oauth = {
+        "key": app.key,
+        "secret": app.secret,
+        "token": token.token,
+        "token_secret": token.secret,
+    }
+    return Api(client=client, oauth=oauth, user=other)

@@ -72,3 +72,50 @@ def test_admin_creates_a_fake_x_user(staff_client, db):
     assert response.status_code == 302
     created = SandboxUser.objects.get(username="fresh_bot")
     assert (created.access_level, created.user_id.isdigit()) == ("read", True)
+
+
+def test_a_sandbox_users_page_lists_their_posts_and_media(staff_client, user):
+    from botauth_sandbox.models import Media, Post
+
+    post = Post.objects.create(author=user, text="visible in the admin")
+    media = Media.objects.create(
+        owner=user, media_category="tweet_video", media_type="video/mp4", total_bytes=10
+    )
+
+    response = staff_client.get(f"/admin/botauth_sandbox/sandboxuser/{user.pk}/change/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert post.post_id in html and "visible in the admin" in html
+    assert media.media_id in html
+
+
+def test_posts_are_filtered_per_sandbox_user(staff_client, user):
+    from botauth_sandbox.models import Post, SandboxUser
+
+    other = SandboxUser.objects.create(username="other", name="Other")
+    Post.objects.create(author=user, text="mine, by botfriend")
+    Post.objects.create(author=other, text="theirs, by other")
+
+    response = staff_client.get(f"/admin/botauth_sandbox/post/?author__id__exact={user.pk}")
+
+    html = response.content.decode()
+    assert "mine, by botfriend" in html
+    assert "theirs, by other" not in html
+
+
+def test_media_changelist_filters_per_owner(staff_client, user):
+    from botauth_sandbox.models import Media
+
+    Media.objects.create(owner=user, media_category="tweet_image", total_bytes=1)
+
+    response = staff_client.get(f"/admin/botauth_sandbox/media/?owner__id__exact={user.pk}")
+
+    assert response.status_code == 200
+    assert Media.objects.get().media_id in response.content.decode()
+
+
+def test_fail_media_processing_action_sets_the_flag(staff_client, user):
+    run_action(staff_client, "fail_media_processing", user)
+
+    assert SandboxUser.objects.get(pk=user.pk).media_processing_fails

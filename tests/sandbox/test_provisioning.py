@@ -7,13 +7,16 @@ from botauth_sandbox.models import RequestToken, SandboxApp
 from botauth_sandbox.provisioning import APP_NAME, ensure_consumer, provision_after_migrate
 from tests.sandbox.signing import CALLBACK, signed_post
 
-KEY, SECRET = derive_consumer("provisioning-test-secret-key")
+SECRET_KEY = "provisioning-test-secret-key"
+KEY, SECRET = derive_consumer(SECRET_KEY)
 
 
 def provision(settings):
-    settings.SANDBOX_PROVISION_CONSUMER = True
-    settings.TWITTER_CONSUMER_API_KEY = KEY
-    settings.TWITTER_CONSUMER_API_KEY_SECRET = SECRET
+    """BOTAUTH_SANDBOX on and no X keys: botauth derives its consumer from SECRET_KEY."""
+    settings.BOTAUTH_SANDBOX = True
+    settings.SECRET_KEY = SECRET_KEY
+    settings.TWITTER_CONSUMER_API_KEY = ""
+    settings.TWITTER_CONSUMER_API_KEY_SECRET = ""
 
 
 def test_post_migrate_creates_the_derived_consumer(db, settings):
@@ -35,8 +38,20 @@ def test_provisioning_updates_a_changed_secret(db, settings):
     assert (app.secret, app.name) == (SECRET, APP_NAME)
 
 
-def test_nothing_is_provisioned_unless_asked(db, settings):
-    settings.SANDBOX_PROVISION_CONSUMER = False
+def test_nothing_is_provisioned_while_botauth_sandbox_is_off(db, settings):
+    provision(settings)
+    settings.BOTAUTH_SANDBOX = False
+
+    assert ensure_consumer() is None
+    assert not SandboxApp.objects.exists()
+
+
+def test_real_x_keys_are_never_copied_into_the_sandbox(db, settings):
+    provision(settings)
+    settings.TWITTER_CONSUMER_API_KEY = "real-x-key"
+    settings.TWITTER_CONSUMER_API_KEY_SECRET = "real-x-secret"
+
+    provision_after_migrate(apps.get_app_config("botauth_sandbox"), using="default")
 
     assert ensure_consumer() is None
     assert not SandboxApp.objects.exists()

@@ -4,6 +4,7 @@ import json
 import time
 
 from botauth_sandbox.models import Nonce, RequestToken
+from tests import spec
 from tests.sandbox.signing import CALLBACK, form, signed_post
 
 COULD_NOT_AUTHENTICATE = {"errors": [{"code": 32, "message": "Could not authenticate you."}]}
@@ -65,7 +66,7 @@ def test_reused_nonce_is_refused(client, app, consumer):
     assert Nonce.objects.filter(nonce=replay["nonce"]).count() == 1
 
 
-def test_stale_timestamp_is_refused(client, app, consumer):
+def test_stale_timestamp_is_refused_with_code_135(client, app, consumer):
     stale = str(int(time.time()) - 601)
 
     response = signed_post(
@@ -73,8 +74,12 @@ def test_stale_timestamp_is_refused(client, app, consumer):
     )
 
     assert response.status_code == 401
-    assert json.loads(response.content) == COULD_NOT_AUTHENTICATE
+    assert json.loads(response.content) == {
+        "errors": [{"code": 135, "message": "Timestamp out of bounds."}]
+    }
+    spec.validate_v1_errors(json.loads(response.content))
     assert not RequestToken.objects.exists()
+    assert not Nonce.objects.exists()
 
 
 def test_unapproved_callback_is_refused_with_code_415(client, app, consumer):
@@ -129,8 +134,29 @@ def test_malformed_authorization_header_is_401_not_500(client, app):
     assert not RequestToken.objects.exists()
 
 
-def test_unsigned_request_is_refused(client, app):
+def test_unsigned_request_is_refused_with_code_215(client, app):
     response = client.post("/sandbox/oauth/request_token")
 
-    assert response.status_code == 401
+    assert response.status_code == 400
+    assert json.loads(response.content) == {
+        "errors": [{"code": 215, "message": "Bad Authentication data."}]
+    }
+    assert response["Content-Type"] == "application/json;charset=utf-8"
     assert not RequestToken.objects.exists()
+
+
+def test_unknown_consumer_records_no_nonce(client, app):
+    response = signed_post(
+        client, "oauth/request_token", callback=CALLBACK, key="made-up-consumer", secret="x" * 20
+    )
+
+    assert response.status_code == 401
+    assert not Nonce.objects.exists()
+
+
+def test_get_is_not_allowed_with_a_json_problem(client, app):
+    response = client.get("/sandbox/oauth/request_token")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    spec.validate_problem(json.loads(response.content))

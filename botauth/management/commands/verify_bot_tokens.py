@@ -5,20 +5,30 @@ from collections import Counter
 from datetime import UTC, timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    SystemCheckError,
+)
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from botauth import conf, encryption
 from botauth.durations import duration, positive_int
-from botauth.exceptions import BotauthConfigurationError, DecryptionError
-from botauth.models import LINKED_STATUSES, BotAccount
+from botauth.exceptions import BotauthConfigurationError
+from botauth.models import BotAccount
+from botauth.users_me import printable
 from botauth.verification import Outcome, verify_accounts
 
+# A result of this command only, never stored: a named account with no link to check.
+UNLINKED = "unlinked"
 
-def access(outcome: Outcome) -> str:
-    """The ACCESS column: X's access level, or for OAuth 2.0 the token's expiry and scopes."""
+
+def access_column(outcome: Outcome) -> str:
+    """X's access level, or for OAuth 2.0 the access token's expiry and the granted scopes."""
     if outcome.protocol != BotAccount.Protocol.OAUTH2:
         return outcome.access_level or "-"
     expires = outcome.token_expires_at
@@ -27,26 +37,56 @@ def access(outcome: Outcome) -> str:
 
 
 def select_accounts(*, names: list[str], stale_after: timedelta | None) -> QuerySet[BotAccount]:
+    """The linked accounts to check: all, or those named (an unknown name is a usage error)."""
     queryset = BotAccount.objects.linked()
     if names:
-        found = dict(BotAccount.objects.filter(name__in=names).values_list("name", "status"))
-        unknown = [n for n in names if n not in found]
+        known = set(BotAccount.objects.filter(name__in=names).values_list("name", flat=True))
+        unknown = [n for n in names if n not in known]
         if unknown:
             raise CommandError(
                 f"No bot account named {', '.join(map(repr, unknown))}.", returncode=2
-            )
-        unlinked = [n for n in names if found[n] not in LINKED_STATUSES]
-        if unlinked:
-            raise CommandError(
-                f"{', '.join(map(repr, unlinked))} not linked; link with X first.", returncode=2
             )
         queryset = queryset.filter(name__in=names)
     if stale_after is not None:
         cutoff = timezone.now() - stale_after
         queryset = queryset.filter(
             Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=cutoff)
+        ).exclude(
+            # The bot's own requests proved the token within the window (botauth.health), and
+            # no 401 came after them.
+            status=BotAccount.Status.LINKED,
+            unauthorized_since__isnull=True,
+            last_seen_working_at__gte=cutoff,
         )
     return queryset
+
+
+def not_linked(*, names: list[str]) -> list[Outcome]:
+    """An `unlinked` result for each named account that has no link to check, in given order."""
+    accounts = {
+        account.name: account
+        for account in BotAccount.objects.filter(name__in=names).not_linked().only("name", "status")
+    }
+    now = timezone.now()
+    return [
+        Outcome(
+            name=name,
+            result=UNLINKED,
+            username="",
+            previous_username="",
+            access_level="",
+            detail=(
+                gettext("a link with X is pending; finish it or start again")
+                if accounts[name].status == BotAccount.Status.PENDING
+                else gettext("not linked; link it with X first")
+            ),
+            rate_limit_reset_at=None,
+            checked_at=now,
+            x_calls=0,
+        )
+        for name in dict.fromkeys(names)
+        if name in accounts
+    ]
 
 
 class Command(BaseCommand):
@@ -72,6 +112,14 @@ class Command(BaseCommand):
             help="Only accounts not verified within DURATION (e.g. 6h, 2d).",
         )
 
+    def check(self, *args: Any, **kwargs: Any) -> None:
+        # A failed system check (E001: no consumer key, ...) is a configuration error: exit 2,
+        # like the ones handle() finds itself, not SystemCheckError's default 1.
+        try:
+            super().check(*args, **kwargs)
+        except SystemCheckError as err:
+            raise SystemCheckError(str(err), returncode=2) from err
+
     def handle(
         self,
         *args: Any,
@@ -89,9 +137,14 @@ class Command(BaseCommand):
             encryption.multi_fernet()
         except BotauthConfigurationError as err:
             raise CommandError(str(err), returncode=2) from err
-        total = queryset.count()
+        unlinked = not_linked(names=names)
+        total = queryset.count() + len(unlinked)
+        fresh = 0
+        if stale_after is not None:
+            fresh = select_accounts(names=names, stale_after=None).count() + len(unlinked) - total
         progress = not as_json and self.stderr.isatty() and total > 0
-        width = max(4, queryset.aggregate(w=Max(Length("name")))["w"] or 0)
+        longest = queryset.aggregate(w=Max(Length("name")))["w"] or 0
+        width = max(4, longest, *(len(outcome.name) for outcome in unlinked))
         first = True
         counts: Counter[str] = Counter()
 
@@ -107,32 +160,69 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"{'NAME':<{width}}  {'STATUS':<12}  {'HANDLE':<16}  {'ACCESS':<25}  DETAIL"
                     )
-                handle = f"@{outcome.username}" if outcome.username else "-"
+                name, result, handle, access, detail = map(
+                    printable,
+                    (
+                        outcome.name,
+                        outcome.result,
+                        f"@{outcome.username}" if outcome.username else "-",
+                        access_column(outcome),
+                        outcome.detail,
+                    ),
+                )
                 self.stdout.write(
-                    f"{outcome.name:<{width}}  {outcome.result:<12}  {handle:<16}  "
-                    f"{access(outcome):<25}  {outcome.detail}".rstrip()
+                    f"{name:<{width}}  {result:<12}  {handle:<16}  {access:<25}  {detail}".rstrip()
                 )
                 if progress:
                     self.stderr.write(self.progress(counts, total), ending="")
             first = False
 
         try:
-            verify_accounts(
+            for outcome in unlinked:
+                show(outcome)
+            tally = verify_accounts(
                 queryset, concurrency=concurrency or conf.verify_concurrency(), on_outcome=show
             )
-        except DecryptionError as err:
-            raise CommandError(str(err), returncode=2) from err
         finally:
             if as_json:
                 self.stdout.write("[]" if first else "]")
             elif progress:
                 self.stderr.write("\r\033[K", ending="")
         if first and not as_json:
-            self.stdout.write("No linked bot accounts to verify.")
+            self.stdout.write(gettext("No linked bot accounts to verify."))
+        summary = self.summary(
+            checked=sum(tally.values()),
+            unlinked=len(unlinked),
+            fresh=fresh,
+            elsewhere=tally.elsewhere,
+            x_calls=tally.x_calls,
+        )
+        if not as_json:
+            self.stdout.write(summary)
+        elif options["verbosity"] > 0:
+            self.stderr.write(summary)
         bad = sum(n for result, n in counts.items() if result != BotAccount.Verification.VALID)
         if bad:
-            summary = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
-            raise CommandError(f"{bad} of {sum(counts.values())} not valid: {summary}.")
+            results = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
+            raise CommandError(f"{bad} of {sum(counts.values())} not valid: {results}.")
+
+    @staticmethod
+    def summary(*, checked: int, unlinked: int, fresh: int, elsewhere: int, x_calls: int) -> str:
+        parts = [gettext("%(checked)d checked") % {"checked": checked}]
+        if unlinked:
+            parts.append(gettext("%(unlinked)d not linked") % {"unlinked": unlinked})
+        if fresh:
+            parts.append(
+                gettext("%(fresh)d skipped as verified or seen working within --stale-after")
+                % {"fresh": fresh}
+            )
+        if elsewhere:
+            parts.append(
+                gettext("%(elsewhere)d left to another run at the same time")
+                % {"elsewhere": elsewhere}
+            )
+        parts.append(gettext("%(x_calls)d X calls") % {"x_calls": x_calls})
+        return ", ".join(parts) + "."
 
     @staticmethod
     def progress(counts: Counter[str], total: int) -> str:

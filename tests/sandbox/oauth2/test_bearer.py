@@ -115,13 +115,17 @@ def test_a_revoked_token_gets_401(flow):
     assert json.loads(response.content) == UNAUTHORIZED
 
 
-def test_a_bearer_the_sandbox_never_issued_gets_401(flow):
+def test_a_bearer_the_sandbox_never_issued_is_an_app_only_token_to_it(flow):
+    # The sandbox issues no app-only tokens: any other Bearer is one, and X refuses those on
+    # user-context endpoints with 403 unsupported-authentication.
     flow.token()
 
     response = me(flow.client, "bm90LWlzc3VlZC1ieS10aGUtc2FuZGJveA")
 
-    assert response.status_code == 401
-    assert json.loads(response.content) == UNAUTHORIZED
+    body = json.loads(response.content)
+    assert response.status_code == 403
+    assert body["type"].endswith("/2/problems/unsupported-authentication")
+    spec.validate_problem(body)
     assert not RateLimitWindow.objects.exists()
 
 
@@ -156,9 +160,9 @@ def test_v1_1_takes_no_oauth2_user_token(flow):
     )
 
     body = json.loads(response.content)
-    assert response.status_code == 401
+    assert response.status_code == 403
     spec.validate_v1_errors(body)
-    assert body["errors"][0]["code"] == 32
+    assert body["errors"][0]["code"] == 220
     assert not RateLimitWindow.objects.exists()
 
 

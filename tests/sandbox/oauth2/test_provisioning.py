@@ -25,7 +25,13 @@ def test_nothing_is_provisioned_unless_asked(db, settings):
 
 
 def test_the_client_joins_the_provisioned_consumers_app(db, settings):
-    _configure(settings, SANDBOX_PROVISION_CONSUMER=True)
+    # botauth derives its sandbox consumer from SECRET_KEY while the sandbox is on, no X keys set.
+    _configure(
+        settings,
+        BOTAUTH_SANDBOX=True,
+        TWITTER_CONSUMER_API_KEY="",
+        TWITTER_CONSUMER_API_KEY_SECRET="",
+    )
 
     client = ensure_client()
 
@@ -35,12 +41,13 @@ def test_the_client_joins_the_provisioned_consumers_app(db, settings):
         "provisioned-client-secret",
         False,
     )
-    assert client.app == SandboxApp.objects.get(key=settings.TWITTER_CONSUMER_API_KEY)
+    key, _ = derive_consumer(settings.SECRET_KEY)
+    assert client.app == SandboxApp.objects.get(key=key)
     assert SandboxApp.objects.count() == 1
 
 
 def test_without_a_consumer_the_client_gets_an_app_of_its_own(db, settings):
-    _configure(settings, SANDBOX_PROVISION_CONSUMER=False)
+    _configure(settings, BOTAUTH_SANDBOX=False)
 
     client = ensure_client()
     again = ensure_client()

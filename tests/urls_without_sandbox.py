@@ -1,0 +1,11 @@
+"""A root URLconf that forgot the sandbox's URLs (botauth.E006)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("botauth/", include("botauth.urls")),
+]
