@@ -184,11 +184,16 @@ def test_x_itself_reroutes_nothing(settings, base):
 
 
 OAUTH2_PROBE = PROBE.replace(
-    '"consumer_key": settings.TWITTER_CONSUMER_API_KEY,',
-    '"consumer_key": settings.TWITTER_CONSUMER_API_KEY,\n'
-    '    "client_id": settings.TWITTER_CLIENT_ID,\n'
-    '    "client_secret": settings.TWITTER_CLIENT_SECRET,\n'
-    '    "provision": getattr(settings, "SANDBOX_PROVISION_OAUTH2_CLIENT", False),',
+    "check_ids = ",
+    "try:\n"
+    "    client = list(conf.client_credentials())\n"
+    "except BotauthConfigurationError:\n"
+    "    client = ['', '']\n"
+    "default_protocol = conf.default_protocol()\n"
+    "check_ids = ",
+).replace(
+    '"consumer_key": consumer_key,',
+    '"consumer_key": consumer_key,\n    "client": client,\n    "protocol": default_protocol,',
 )
 
 
@@ -196,21 +201,19 @@ def probe(monkeypatch, **env: str) -> dict:
     import tests.test_project_settings as project_settings
 
     monkeypatch.setattr(project_settings, "PROBE", OAUTH2_PROBE)
-    result = run_settings(
-        **{"DEBUG": "true", "BOTAUTH_ENCRYPTION_KEYS": KEY, "TWITTER_CLIENT_ID": "", **env}
-    )
+    defaults = {"DEBUG": "true", "BOTAUTH_ENCRYPTION_KEYS": KEY, "TWITTER_CLIENT_ID": ""}
+    result = run_settings(**{**defaults, **env})
     assert result.returncode == 0, result.stderr
     return dict(json.loads(result.stdout))
 
 
-def test_the_sandbox_provisions_a_client_derived_from_secret_key(monkeypatch):
+def test_the_sandbox_derives_a_client_from_secret_key_and_links_with_oauth2(monkeypatch):
     from botauth_sandbox.keys import derive_oauth2_client
 
     seen = probe(monkeypatch, BOTAUTH_SANDBOX="true")
-    assert (seen["client_id"], seen["client_secret"]) == derive_oauth2_client(
-        "settings-test-secret"
-    )
-    assert seen["provision"] is True
+    assert seen["client"] == list(derive_oauth2_client("settings-test-secret"))
+    assert seen["protocol"] == "oauth2"
+    assert "botauth.E001" not in seen["check_ids"]
 
 
 def test_the_sandbox_keeps_a_real_client_id(monkeypatch):
@@ -220,11 +223,7 @@ def test_the_sandbox_keeps_a_real_client_id(monkeypatch):
         TWITTER_CLIENT_ID="real-id",
         TWITTER_CLIENT_SECRET="real-secret",
     )
-    assert (seen["client_id"], seen["client_secret"], seen["provision"]) == (
-        "real-id",
-        "real-secret",
-        False,
-    )
+    assert seen["client"] == ["real-id", "real-secret"]
 
 
 def test_auto_sandbox_is_off_with_only_a_client_id(monkeypatch):
@@ -234,9 +233,25 @@ def test_auto_sandbox_is_off_with_only_a_client_id(monkeypatch):
         TWITTER_CLIENT_ID="real-id",
         TWITTER_CLIENT_SECRET="real-secret",
     )
-    assert (seen["sandbox_app"], seen["x_api_url"]) == (False, "https://api.twitter.com")
+    assert (seen["sandbox"], seen["x_api_url"]) == (False, "https://api.twitter.com")
+    assert (seen["client"], seen["protocol"]) == (["real-id", "real-secret"], "oauth2")
+    assert "botauth.E001" not in seen["check_ids"]
 
 
 def test_without_the_sandbox_no_client_is_derived(monkeypatch):
     seen = probe(monkeypatch)
-    assert (seen["client_id"], seen["provision"]) == ("", False)
+    assert (seen["client"], seen["protocol"]) == (["", ""], "oauth1")
+    assert "botauth.E001" in seen["check_ids"]
+
+
+def test_sandbox_client_follows_the_settings(settings):
+    from botauth_sandbox.keys import derive_oauth2_client
+
+    settings.BOTAUTH_SANDBOX = True
+    assert conf.sandbox_client() == derive_oauth2_client(settings.SECRET_KEY)
+    assert conf.client_credentials() == derive_oauth2_client(settings.SECRET_KEY)
+    settings.TWITTER_CLIENT_ID = "real-id"
+    assert conf.sandbox_client() is None
+    settings.BOTAUTH_SANDBOX = False
+    settings.TWITTER_CLIENT_ID = ""
+    assert conf.sandbox_client() is None

