@@ -110,7 +110,7 @@ def test_the_readme_project_checks_and_migrates(python, mysite):
 def test_the_integrators_bot_test_passes_with_x_sandbox(python, mysite):
     result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=mysite)
 
-    assert "1 passed" in result.stdout
+    assert "2 passed" in result.stdout
 
 
 def test_the_plugin_is_registered_once_when_also_named(python, mysite):
@@ -120,7 +120,7 @@ def test_the_plugin_is_registered_once_when_also_named(python, mysite):
         cwd=mysite,
     )  # fmt: skip
 
-    assert "1 passed" in result.stdout
+    assert "2 passed" in result.stdout
 
 
 def test_deploy_check_fails_with_the_sandbox_installed_and_debug_off(python, mysite):
