@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from botauth import scopes
 from botauth.models import BotAccount, can_post
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ RESULT_LABELS: dict[str, StrOrPromise] = {
     Result.SUSPENDED: _("Suspended (403)"),
     Result.RATE_LIMITED: _("Rate limited (429)"),
     Result.ERROR: _("Error"),
+    Result.EXPIRED: _("Expired (needs a refresh)"),
 }
 STATUS_LABELS: dict[str, StrOrPromise] = {
     Status.UNLINKED: _("Unlinked"),
@@ -103,6 +105,12 @@ def status_summary(account: BotAccount) -> str:
 
 
 def access(account: BotAccount) -> str:
+    if account.protocol == BotAccount.Protocol.OAUTH2:
+        # X reports no access level for OAuth 2.0: the granted scopes say what the bot may do.
+        lacks = scopes.lacking(scopes.split(account.scopes))
+        if not lacks:
+            return gettext("Posts, uploads media and refreshes its token (OAuth 2.0 scopes)")
+        return scopes.describe(lacks).capitalize()
     if account.access_level:
         return access_level_label(account.access_level)
     if account.is_linked:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -50,6 +51,11 @@ class AccessGrant:
     user_id: str
     screen_name: str
     access_level: str = ""
+    # OAuth 2.0 only: the single-use refresh token, the access token's expiry, granted scopes.
+    refresh_token: str = field(default="", repr=False)
+    expires_at: datetime | None = None
+    scopes: str = ""
+    protocol: str = "oauth1"
 
 
 # What X may report in x-access-level; anything else is not stored.

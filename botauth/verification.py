@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import claims, encryption, health, oauth, users_me
+from botauth import claims, encryption, health, oauth, oauth2, users_me
 from botauth.exceptions import DecryptionError
 from botauth.models import BotAccount, can_post
 from botauth.transport import XSession
@@ -36,6 +36,9 @@ CHECK_FIELDS = [
     "twitter_username",
     "access_level",
     "unauthorized_since",
+    "protocol",
+    "token_expires_at",
+    "scopes",
 ]
 UNDECRYPTABLE = gettext_lazy(
     "cannot decrypt: key missing. No key in BOTAUTH_ENCRYPTION_KEYS decrypts this bot's token; "
@@ -54,13 +57,16 @@ class Outcome:
     rate_limit_reset_at: datetime | None
     checked_at: datetime
     x_calls: int = 1
+    protocol: str = ""
+    token_expires_at: datetime | None = None
+    scopes: str = ""
 
     @property
     def can_write(self) -> bool:
         return can_post(self.access_level)
 
     def as_dict(self) -> dict[str, Any]:
-        reset = self.rate_limit_reset_at
+        reset, expires = self.rate_limit_reset_at, self.token_expires_at
         return {
             "name": self.name,
             "status": self.result,
@@ -71,6 +77,9 @@ class Outcome:
             "detail": self.detail,
             "rate_limit_reset_at": reset.isoformat() if reset else None,
             "checked_at": self.checked_at.isoformat(),
+            "protocol": self.protocol,
+            "token_expires_at": expires.isoformat() if expires else None,
+            "scopes": self.scopes,
         }
 
 
@@ -85,19 +94,33 @@ def _session() -> requests.Session:
 
 
 @sensitive_variables()
+def _get_users_me(account: BotAccount) -> requests.Response:
+    """GET /2/users/me as the bot: OAuth 1.0a signed, or its OAuth 2.0 bearer token."""
+    if account.protocol == BotAccount.Protocol.OAUTH2:
+        return oauth2.get_users_me(_session(), access_token=account.twitter_access_token)
+    return oauth.get_users_me(
+        _session(),
+        access_token=account.twitter_access_token,
+        access_token_secret=account.twitter_access_token_secret,
+    )
+
+
+@sensitive_variables()
 def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Outcome:
-    """Ask X who this token belongs to; retry timeouts and 5xx only, a few times."""
+    """Ask X who this token belongs to; retry timeouts and 5xx only, a few times.
+
+    An expired OAuth 2.0 access token is reported as expired without asking X.
+    """
     result, detail = str(Result.ERROR), ""
     extra: dict[str, Any] = {}
+    if account.access_expired:
+        result, detail = Result.EXPIRED, "access token expired; it needs a refresh"
+        retries = -1  # no request: X would only answer 401
     calls = 0
     for attempt in range(retries + 1):
         calls += 1
         try:
-            response = oauth.get_users_me(
-                _session(),
-                access_token=account.twitter_access_token,
-                access_token_secret=account.twitter_access_token_secret,
-            )
+            response = _get_users_me(account)
         except requests.RequestException as err:
             detail = gettext("X could not be reached: %(error)s") % {"error": type(err).__name__}
             result = Result.ERROR
@@ -117,6 +140,9 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
         rate_limit_reset_at=extra.get("rate_limit_reset_at"),
         checked_at=timezone.now(),
         x_calls=calls,
+        protocol=account.protocol,
+        token_expires_at=account.token_expires_at,
+        scopes=account.scopes,
     )
 
 

@@ -101,7 +101,12 @@ def post_form(session: requests.Session, url: str, data: dict[str, str]) -> requ
     )
 
 
-def test_a_link_completes_when_the_sandbox_is_the_same_server(server):
+# The sandbox provisions both protocols; a link without `protocol` uses OAuth 2.0.
+CONSENT_PATHS = {"": "/sandbox/i/oauth2/authorize", "oauth1": "/sandbox/oauth/authorize"}
+
+
+@pytest.mark.parametrize("protocol", sorted(CONSENT_PATHS))
+def test_a_link_completes_when_the_sandbox_is_the_same_server(server, protocol):
     server, database = server
     session = requests.Session()
     session.get(f"{server}/admin/login/", timeout=30)
@@ -116,8 +121,8 @@ def test_a_link_completes_when_the_sandbox_is_the_same_server(server):
     )
     pk = re.search(r"/botaccount/(\d+)/change/", added.url)[1]
 
-    consent = post_form(session, f"{server}/botauth/link/{pk}/", {})
-    assert "/sandbox/oauth/authorize" in consent.url
+    consent = post_form(session, f"{server}/botauth/link/{pk}/", {"protocol": protocol})
+    assert CONSENT_PATHS[protocol] in consent.url
     assert "SANDBOX" in consent.text
     linked = post_form(session, consent.url, {"username": "server_bot", "action": "authorize"})
 

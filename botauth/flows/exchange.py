@@ -53,9 +53,18 @@ def same(stored: str, given: str) -> bool:
 
 @sensitive_variables()
 def complete(
-    account: BotAccount, *, key: str, code: str, linked_by: Any, protocol: LinkProtocol
+    account: BotAccount,
+    *,
+    key: str,
+    code: str,
+    linked_by: Any,
+    protocol: LinkProtocol,
+    callback: str = "",
 ) -> BotAccount:
-    """Exchange the code of this account's flow once; store the access pair and X identity."""
+    """Exchange the code of this account's flow once; store the access pair and X identity.
+
+    ``callback`` is the redirect URI the flow started with (OAuth 2.0 sends it again).
+    """
     started = account.link_started_at
     if started is None or timezone.now() - started > conf.pending_ttl():
         account.clear_pending()
@@ -74,7 +83,9 @@ def complete(
     if not claimed.filter(twitter_oauth_token=key).update(twitter_oauth_token=""):
         raise FlowNotFoundError(NOT_FOUND)
     try:
-        grant = protocol.exchange(key=key, secret=secret, code=code)
+        grant = protocol.exchange(
+            key=key, secret=secret, code=code, callback=callback or conf.callback_url()
+        )
         return store(account.pk, grant, linked_by=linked_by)
     except LinkError:
         raise
@@ -115,6 +126,10 @@ def store(
                     username=grant.screen_name,
                     access_level=grant.access_level,
                     linked_by=linked_by,
+                    protocol=grant.protocol,
+                    refresh_token=grant.refresh_token,
+                    expires_at=grant.expires_at,
+                    scopes=grant.scopes,
                 )
     except IntegrityError:
         # Another account took this X user between the check and the write.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from django.core.management.base import (
@@ -25,6 +25,15 @@ from botauth.verification import Outcome, verify_accounts
 
 # A result of this command only, never stored: a named account with no link to check.
 UNLINKED = "unlinked"
+
+
+def access_column(outcome: Outcome) -> str:
+    """X's access level, or for OAuth 2.0 the access token's expiry and the granted scopes."""
+    if outcome.protocol != BotAccount.Protocol.OAUTH2:
+        return outcome.access_level or "-"
+    expires = outcome.token_expires_at
+    until = f"until {expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if expires else "no expiry"
+    return f"oauth2 {until}; scopes {outcome.scopes or '-'}"
 
 
 def select_accounts(*, names: list[str], stale_after: timedelta | None) -> QuerySet[BotAccount]:
@@ -122,12 +131,14 @@ class Command(BaseCommand):
         stale_after: timedelta | None,
         **options: Any,
     ) -> None:
+        queryset = select_accounts(names=names, stale_after=stale_after)
         try:
-            conf.consumer_credentials()
+            # OAuth 2.0 bots are checked with their own bearer token, without the app's keys.
+            if queryset.exclude(protocol=BotAccount.Protocol.OAUTH2).exists():
+                conf.consumer_credentials()
             encryption.multi_fernet()
         except BotauthConfigurationError as err:
             raise CommandError(str(err), returncode=2) from err
-        queryset = select_accounts(names=names, stale_after=stale_after)
         unlinked = not_linked(names=names)
         total = queryset.count() + len(unlinked)
         fresh = 0
@@ -161,7 +172,7 @@ class Command(BaseCommand):
                         outcome.name,
                         outcome.result,
                         f"@{outcome.username}" if outcome.username else "-",
-                        outcome.access_level or "-",
+                        access_column(outcome),
                         outcome.detail,
                     ),
                 )
