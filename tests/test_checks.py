@@ -9,12 +9,9 @@ from botauth.checks import (
     check_settings,
 )
 from botauth.reporting import ExceptionReporterFilter
+from tests.helpers import ids
 
 GOOD_KEY = "bXN1LXRlc3Qta2V5LTAwMDAwMDAwMDAwMDAwMDAwMDA="
-
-
-def ids(messages) -> list[str]:
-    return [m.id for m in messages]
 
 
 def test_good_settings_give_no_messages(settings):
@@ -131,14 +128,6 @@ def test_w010_when_the_default_filter_is_not_botauths(settings, path):
     assert messages[0].hint == (
         "Set DEFAULT_EXCEPTION_REPORTER_FILTER = 'botauth.reporting.ExceptionReporterFilter' "
         "(or a subclass of it)."
-    )
-
-
-def test_the_project_sets_botauths_filter():
-    from project import settings as project_settings
-
-    assert project_settings.DEFAULT_EXCEPTION_REPORTER_FILTER == (
-        "botauth.reporting.ExceptionReporterFilter"
     )
 
 

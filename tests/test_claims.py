@@ -11,8 +11,7 @@ from django.utils import timezone
 from botauth.models import BotAccount
 from botauth.verification import verify_accounts
 from tests import xmock
-from tests.conftest import call, make_linked
-from tests.test_verify_bot_tokens import as_itself, oauth_token_of
+from tests.helpers import as_itself, call, make_linked, oauth_token_of
 
 
 def make_many(count: int) -> list[BotAccount]:

@@ -11,7 +11,7 @@ from botauth.client import BotClient
 from botauth.exceptions import NotLinkedError
 from botauth.transport import XSession
 from tests import spec, xmedia, xmock
-from tests.conftest import make_linked
+from tests.helpers import make_linked
 
 TWEETS_URL = f"{xmock.API}/2/tweets"
 POST_ID = "1456012973835788293"

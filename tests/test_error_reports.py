@@ -16,7 +16,7 @@ from django.views.debug import (
 from botauth import flows, oauth, reporting
 from botauth.models import BotAccount
 from tests import xmock
-from tests.conftest import make_linked
+from tests.helpers import make_linked
 
 # Report pages quote test source around each frame, so secrets are never spelled out here.
 SECRETS = (xmock.REQUEST_SECRET, xmock.ACCESS_SECRET, xmock.ACCESS_TOKEN)

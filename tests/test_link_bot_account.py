@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from botauth.models import BotAccount
 from tests import spec, xmock
-from tests.conftest import call, make_linked
+from tests.helpers import authorization, call, make_linked
 
 PIN = "1234567"
 AUTHORIZE_URL = (
@@ -22,11 +22,6 @@ def run_command(*args: str, stdin: str | io.StringIO = f"{PIN}\n") -> tuple[str,
     return call(
         "link_bot_account", *args, stdin=io.StringIO(stdin) if isinstance(stdin, str) else stdin
     )
-
-
-def authorization(call) -> str:
-    header = call.request.headers["Authorization"]
-    return header.decode() if isinstance(header, bytes) else header
 
 
 def assert_unlinked_with_no_flow(account: BotAccount) -> None:

@@ -19,10 +19,10 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests import readme
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 NOT_SHIPPED = shutil.ignore_patterns(
     ".git", ".venv*", ".nox", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "out",
     "*.sqlite3", ".env", "artifacts",

@@ -10,10 +10,7 @@ from botauth import conf
 from botauth.checks import check_sandbox, check_settings
 from botauth.exceptions import BotauthConfigurationError
 from botauth_sandbox.keys import derive_consumer
-
-
-def ids(messages) -> list[str]:
-    return [m.id for m in messages]
+from tests.helpers import ids
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from botauth.transport import XSession
 from botauth_sandbox import testing
 from botauth_sandbox.models import AccessToken, Nonce, RequestToken, SandboxApp, SandboxUser
 from botauth_sandbox.provisioning import APP_NAME
-from tests.conftest import call
+from tests.helpers import call
 
 # The first bytes of a 2x2 PNG: all the sandbox reads of an image.
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 2, 2) + b"\x08\x02\x00\x00\x00"

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import struct
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,22 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from botauth_sandbox.bodies import HEAD_BYTES, DigestingUploadHandler
 from botauth_sandbox.models import Media, Post, RateLimitWindow
 from tests import spec
+from tests.helpers import body, png
 
 MIB = 1024 * 1024
-
-
-def body(response):
-    return json.loads(response.content)
-
-
-def png(width: int = 3, height: int = 2, padding: int = 0) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + b"\x00" * padding
 
 
 def part(data: bytes, name: str = "blob.bin") -> SimpleUploadedFile:

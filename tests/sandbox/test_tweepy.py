@@ -17,7 +17,7 @@ from botauth_sandbox.models import (
     SandboxUser,
 )
 from tests import spec
-from tests.sandbox.test_media import png
+from tests.helpers import png
 
 PNG = png(1, 1)
 

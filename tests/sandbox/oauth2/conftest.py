@@ -2,52 +2,27 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 
 from botauth_sandbox.models import OAuth2Client, SandboxApp
+from tests.helpers import (
+    AUTHORIZE,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    POSTING,
+    REDIRECT,
+    REVOKE,
+    TOKEN,
+    basic,
+    challenge_of,
+)
 from tests.sandbox.signing import query
-
-REDIRECT = "http://127.0.0.1:8000/botauth/callback/"
-POSTING = "tweet.read tweet.write users.read offline.access"
-AUTHORIZE = "/sandbox/i/oauth2/authorize"
-TOKEN = "/sandbox/2/oauth2/token"
-REVOKE = "/sandbox/2/oauth2/revoke"
-CLIENT_ID = "c2FuZGJveC10ZXN0LWNsaWVudDoxOmNp"
-CLIENT_SECRET = "sandbox-test-client-secret-0123456789abcdefghijklm"
-
-INVALID_CODE = {
-    "error": "invalid_request",
-    "error_description": "Value passed for the authorization code was invalid.",
-}
-INVALID_TOKEN = {
-    "error": "invalid_request",
-    "error_description": "Value passed for the token was invalid.",
-}
-MISSING_AUTHORIZATION = {
-    "error": "unauthorized_client",
-    "error_description": "Missing valid authorization header",
-}
-
-
-def challenge_of(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-
-
-def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> str:
-    pair = f"{quote(client_id, safe='')}:{quote(secret, safe='')}"
-    return "Basic " + base64.b64encode(pair.encode()).decode()
-
-
-def sha256(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 @pytest.fixture
@@ -137,8 +112,3 @@ class Flow:
 @pytest.fixture
 def flow(client: Client, oauth2_client: OAuth2Client) -> Flow:
     return Flow(client=client)
-
-
-def answer(response) -> dict:
-    assert response["Content-Type"] == "application/json", response["Content-Type"]
-    return json.loads(response.content)

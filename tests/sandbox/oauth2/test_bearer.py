@@ -14,6 +14,7 @@ from botauth_sandbox.calls import Refusal, Refused
 from botauth_sandbox.models import OAuth2Token, RateLimitWindow, SandboxUser
 from botauth_sandbox.oauth2 import scopes
 from tests import spec
+from tests.helpers import me
 from tests.sandbox.signing import signed_get
 
 UNAUTHORIZED = {
@@ -23,10 +24,6 @@ UNAUTHORIZED = {
     "detail": "Unauthorized",
 }
 FORBIDDEN = {"title": "Forbidden", "detail": "Forbidden", "type": "about:blank", "status": 403}
-
-
-def me(client, access_token: str):
-    return client.get("/sandbox/2/users/me", HTTP_AUTHORIZATION=f"Bearer {access_token}")
 
 
 def test_users_me_with_a_bearer_user_token(flow):

@@ -6,11 +6,11 @@ import threading
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
 from botauth_sandbox.models import OAuth2Grant, OAuth2Token
-from tests.sandbox.oauth2.conftest import INVALID_CODE, INVALID_TOKEN, TOKEN, answer, basic
+from tests.helpers import INVALID_CODE, INVALID_TOKEN, TOKEN, answer, basic, skip_unless_postgres
 
 WORKERS = 6
 pytestmark = pytest.mark.postgres
@@ -18,10 +18,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(autouse=True)
 def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "concurrent single use is tested on PostgreSQL: set DATABASE_URL=postgres://..."
-        )
+    skip_unless_postgres("concurrent single use is tested on PostgreSQL")
 
 
 def _at_once(body: dict[str, str]) -> list[tuple[int, dict]]:

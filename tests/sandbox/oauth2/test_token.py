@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from botauth_sandbox.models import OAuth2Client, OAuth2Grant, OAuth2Token, SandboxApp
-from tests.sandbox.oauth2.conftest import (
+from tests.helpers import (
     CLIENT_ID,
     INVALID_CODE,
     MISSING_AUTHORIZATION,

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 BIN = Path(sys.executable).parent
 
 
