@@ -8,7 +8,7 @@ import responses
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
-from botauth import health, verification
+from botauth import health
 from botauth.models import BotAccount
 from tests.helpers import make_linked
 
@@ -61,4 +61,4 @@ def linked(db: Any) -> BotAccount:
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Verification's retries do not sleep."""
-    monkeypatch.setattr(verification.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr("botauth.verification.time.sleep", lambda seconds: None)

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
@@ -24,13 +24,16 @@ from django.contrib.messages import get_messages
 from django.core.checks import CheckMessage
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from botauth.models import BotAccount
 from tests import xmock
+
+if TYPE_CHECKING:
+    # What django.test.Client answers: a response with the request and test attributes on it.
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 # The checkout: manage.py, pyproject.toml, the packages.
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,9 +109,9 @@ def ids(messages: list[CheckMessage]) -> list[str | None]:
     return [m.id for m in messages]
 
 
-def messages_of(response: HttpResponse) -> list[str]:
+def messages_of(response: TestResponse) -> list[str]:
     """The messages (django.contrib.messages) the response's request left for the user."""
-    return [str(m) for m in get_messages(response.wsgi_request)]  # type: ignore[attr-defined]
+    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def change_url(account: BotAccount) -> str:
@@ -119,9 +122,9 @@ def change_url(account: BotAccount) -> str:
 CALLBACK = "/botauth/callback/"
 
 
-def approve(client: Client, **extra: str) -> HttpResponse:
+def approve(client: Client, **extra: str) -> TestResponse:
     """X's redirect back after the user authorized the request token."""
-    return client.get(  # type: ignore[return-value]
+    return client.get(
         CALLBACK, {"oauth_token": xmock.REQUEST_TOKEN, "oauth_verifier": xmock.VERIFIER, **extra}
     )
 
@@ -159,16 +162,14 @@ def as_itself(username: str) -> Callable[[Any], tuple[int, dict[str, str], str]]
 # The sandbox's answers
 
 
-def body(response: HttpResponse) -> Any:
+def body(response: TestResponse) -> Any:
     """A JSON answer's body."""
     return json.loads(response.content)
 
 
-def me(client: Client, access_token: str) -> HttpResponse:
+def me(client: Client, access_token: str) -> TestResponse:
     """GET /2/users/me on the sandbox with an OAuth 2.0 user access token."""
-    return client.get(  # type: ignore[return-value]
-        "/sandbox/2/users/me", HTTP_AUTHORIZATION=f"Bearer {access_token}"
-    )
+    return client.get("/sandbox/2/users/me", HTTP_AUTHORIZATION=f"Bearer {access_token}")
 
 
 def png(width: int = 3, height: int = 2, padding: int = 0) -> bytes:
@@ -220,7 +221,7 @@ def sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def answer(response: HttpResponse) -> dict[str, Any]:
+def answer(response: TestResponse) -> dict[str, Any]:
     """The sandbox's JSON answer, checked to be labelled JSON."""
     assert response["Content-Type"] == "application/json", response["Content-Type"]
     parsed: dict[str, Any] = json.loads(response.content)

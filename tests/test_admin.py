@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from botauth.admin import SECRET_FIELDS
-from botauth.models import BotAccount
+from botauth.models import SECRET_FIELDS, BotAccount
 from tests import xmock
 from tests.helpers import change_url, make_linked, messages_of
 

@@ -200,6 +200,7 @@ def test_save_and_link_saves_then_goes_to_x(adder, x):
     account = BotAccount.objects.get(name="freshbot")
     assert account.status == BotAccount.Status.PENDING
     assert account.twitter_oauth_token == xmock.REQUEST_TOKEN
+    assert account.link_started_by is not None
     assert account.link_started_by.username == "person"
     assert history_of(account) == [("person", ADDITION, '[{"added": {}}]')]
     assert seen(response) == [

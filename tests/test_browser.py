@@ -129,6 +129,7 @@ def test_add_save_and_link_then_the_admin_says_what_is_true(page, site):
     account = BotAccount.objects.get(name="e2esaveandlink")
     assert account.status == BotAccount.Status.LINKED
     assert account.twitter_username == "e2e_saved"
+    assert account.linked_by is not None
     assert account.linked_by.username == "admin"
 
     page.click("#botauth-verify")

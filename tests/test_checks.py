@@ -33,7 +33,7 @@ def test_e001_missing_consumer_key_or_secret(settings, name):
     assert messages[0].msg == (
         "TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET are not both set."
     )
-    assert "developer portal" in messages[0].hint
+    assert "developer portal" in (messages[0].hint or "")
 
 
 def test_e001_consumer_keys_absent_from_settings(settings):
@@ -48,7 +48,7 @@ def test_e002_missing_encryption_keys(settings, keys):
     messages = check_settings()
     assert ids(messages) == ["botauth.E002"]
     assert messages[0].msg == "BOTAUTH_ENCRYPTION_KEYS is empty: tokens cannot be stored encrypted."
-    assert "Fernet.generate_key()" in messages[0].hint
+    assert "Fernet.generate_key()" in (messages[0].hint or "")
 
 
 def test_e003_malformed_key_names_its_position(settings):
@@ -71,7 +71,7 @@ def test_e004_callback_url_not_absolute(settings, url):
     messages = check_settings()
     assert ids(messages) == ["botauth.E004"]
     assert messages[0].msg == f"BOTAUTH_CALLBACK_URL {url!r} is not an absolute http(s) URL."
-    assert "developer portal" in messages[0].hint
+    assert "developer portal" in (messages[0].hint or "")
 
 
 @pytest.mark.parametrize("value", ["Strict", "strict"])
@@ -148,7 +148,7 @@ def test_w011_callback_url_unset_or_not_https_with_debug_off(settings, url, says
     assert ids(messages) == ["botauth.W011"]
     assert isinstance(messages[0], Warning)
     assert says in messages[0].msg
-    assert "https callback URL registered in the X developer portal" in messages[0].hint
+    assert "https callback URL registered in the X developer portal" in (messages[0].hint or "")
 
 
 def test_w011_https_callback_is_fine(settings):

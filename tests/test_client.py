@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 import tweepy
@@ -17,7 +18,7 @@ TWEETS_URL = f"{xmock.API}/2/tweets"
 POST_ID = "1456012973835788293"
 
 
-def created(text: str) -> dict:
+def created(text: str) -> dict[str, Any]:
     body = {"data": {"id": POST_ID, "text": text}}
     spec.validate("CreatePostsResponse", body)
     return body

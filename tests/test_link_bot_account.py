@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -44,7 +45,8 @@ def test_pin_flow_links_the_account(account, x):
     assert account.twitter_access_token == xmock.ACCESS_TOKEN
     assert account.twitter_access_token_secret == xmock.ACCESS_SECRET
     assert (account.twitter_user_id, account.twitter_username) == (xmock.USER_ID, "twitterapi")
-    assert timezone.now() - account.linked_at < timezone.timedelta(minutes=1)
+    assert account.linked_at is not None
+    assert timezone.now() - account.linked_at < timedelta(minutes=1)
     assert account.linked_by is None
     assert (account.twitter_oauth_token, account.twitter_oauth_token_secret) == ("", "")
     assert account.link_started_at is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import sys
 import types
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from botauth_sandbox.models import Post
 from tests import readme
 
 
-def load(filename: str, namespace: dict) -> dict:
+def load(filename: str, namespace: dict[str, Any]) -> dict[str, Any]:
     exec(compile(readme.block(filename), f"README.md ({filename})", "exec"), namespace)
     return namespace
 

@@ -24,7 +24,8 @@ def raw_row(account: BotAccount) -> tuple[str, str, str]:
             f"SELECT {', '.join(SECRET_COLUMNS)} FROM botauth_botaccount WHERE id = %s",
             [account.pk],
         )
-        return cursor.fetchone()
+        row: tuple[str, str, str] = cursor.fetchone()
+        return row
 
 
 def create_account(name: str, n: int) -> BotAccount:

@@ -42,7 +42,7 @@ def row(
 @pytest.fixture(autouse=True)
 def sleeps(monkeypatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr(verification.time, "sleep", slept.append)
+    monkeypatch.setattr("botauth.verification.time.sleep", slept.append)
     return slept
 
 
@@ -417,7 +417,7 @@ OTHER_KEY = "ZmRzYS1vdGhlci1rZXktMDAwMDAwMDAwMDAwMDAwMDA="
 
 
 def ciphertexts(account: BotAccount) -> tuple[str, str]:
-    return (
+    stored: tuple[str, str] = (
         BotAccount.objects.filter(pk=account.pk)
         .values_list(
             ExpressionWrapper(F("twitter_access_token"), TextField()),
@@ -425,6 +425,7 @@ def ciphertexts(account: BotAccount) -> tuple[str, str]:
         )
         .get()
     )
+    return stored
 
 
 def test_an_undecryptable_row_is_reported_on_its_own_and_the_run_goes_on(linked, x, settings):

@@ -38,7 +38,8 @@ def upload_png(account: BotAccount) -> str:
 def raw_column(account: BotAccount, column: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM botauth_botaccount WHERE id = %s", [account.pk])
-        return cursor.fetchone()[0]
+        value: str = cursor.fetchone()[0]
+        return value
 
 
 @pytest.fixture

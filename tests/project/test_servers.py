@@ -115,7 +115,9 @@ def test_a_link_completes_when_the_sandbox_is_the_same_server(server):
     added = post_form(
         session, f"{server}/admin/botauth/botaccount/add/", {"name": "serverbot", "_continue": "1"}
     )
-    pk = re.search(r"/botaccount/(\d+)/change/", added.url)[1]
+    change = re.search(r"/botaccount/(\d+)/change/", added.url)
+    assert change is not None, added.url
+    pk = change[1]
 
     consent = post_form(session, f"{server}/botauth/link/{pk}/", {})
     assert "/sandbox/oauth/authorize" in consent.url

@@ -506,6 +506,7 @@ def test_the_upload_handler_keeps_a_digest_and_the_head_only():
     digested = handler.file_complete(sum(map(len, chunks)))
 
     assert kept == [None] * 8  # nothing passed on to Django's other handlers
+    assert digested is not None
     assert digested.received.size == 2 * MIB
     assert digested.received.sha256 == sha(b"".join(chunks))
     assert digested.received.head == chunks[0][:HEAD_BYTES]
@@ -541,4 +542,5 @@ def test_a_body_parsed_before_the_view_is_still_digested(rf, user):
 
     received = form(request).media()
 
+    assert received is not None
     assert (received.size, received.sha256, received.head) == (len(data), sha(data), data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -49,7 +50,7 @@ class Flow:
     verifier: str = field(default_factory=lambda: secrets.token_urlsafe(64))
     state: str = "state-7d8f9a0b1c2d3e4f"
 
-    def authorize_url(self, *, path: str = AUTHORIZE, **params: str | None) -> str:
+    def authorize_url(self, *, path: str | None = None, **params: str | None) -> str:
         defaults: dict[str, str | None] = {
             "response_type": "code",
             "client_id": self.client_id,
@@ -60,7 +61,7 @@ class Flow:
             "code_challenge_method": "S256",
         }
         merged = {k: v for k, v in {**defaults, **params}.items() if v is not None}
-        return f"{path}?{urlencode(merged)}"
+        return f"{path or AUTHORIZE}?{urlencode(merged)}"
 
     def approve(self, username: str = "botfriend", **params: str | None) -> dict[str, str]:
         response = self.client.post(
@@ -91,7 +92,8 @@ class Flow:
         code = self.approve(username, scope=scope)["code"]
         response = self.exchange(code)
         assert response.status_code == 200, response.content
-        return json.loads(response.content)
+        token: dict[str, str] = json.loads(response.content)
+        return token
 
     def refresh(self, refresh_token: str, *, authorization: str | None = None, **extra: str):
         body = {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
@@ -101,7 +103,9 @@ class Flow:
         return self.post(REVOKE, {"token": token, **extra}, authorization=authorization)
 
     def post(self, path: str, body: dict[str, str], *, authorization: str | None = None):
-        headers = {"HTTP_AUTHORIZATION": authorization if authorization is not None else basic()}
+        headers: dict[str, Any] = {
+            "HTTP_AUTHORIZATION": authorization if authorization is not None else basic()
+        }
         if not headers["HTTP_AUTHORIZATION"]:
             headers = {}
         return self.client.post(

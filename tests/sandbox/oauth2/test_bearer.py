@@ -219,13 +219,15 @@ def test_explicit_scopes_override_the_table(flow):
 
 
 def test_scopes_required_follow_x_spec():
-    assert scopes.required(method="GET", path="/sandbox/2/users/me") == {"tweet.read", "users.read"}
-    assert scopes.required(method="POST", path="/sandbox/2/tweets") == {
-        "tweet.read",
-        "tweet.write",
-        "users.read",
-    }
-    assert scopes.required(method="POST", path="/sandbox/2/media/upload") == {"media.write"}
+    assert scopes.required(method="GET", path="/sandbox/2/users/me") == frozenset(
+        {"tweet.read", "users.read"}
+    )
+    assert scopes.required(method="POST", path="/sandbox/2/tweets") == frozenset(
+        {"tweet.read", "tweet.write", "users.read"}
+    )
+    assert scopes.required(method="POST", path="/sandbox/2/media/upload") == frozenset(
+        {"media.write"}
+    )
     assert scopes.required(method="PUT", path="/sandbox/2/tweets") is None
     assert (
         scopes.required(method="GET", path="/sandbox/1.1/account/verify_credentials.json") is None

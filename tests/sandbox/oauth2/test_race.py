@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -21,8 +22,8 @@ def _needs_postgres():
     skip_unless_postgres("concurrent single use is tested on PostgreSQL")
 
 
-def _at_once(body: dict[str, str]) -> list[tuple[int, dict]]:
-    results: list[tuple[int, dict]] = []
+def _at_once(body: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
+    results: list[tuple[int, dict[str, Any]]] = []
     barrier = threading.Barrier(WORKERS)
 
     def post() -> None:

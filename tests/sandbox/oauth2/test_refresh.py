@@ -166,7 +166,9 @@ def test_a_refresh_may_narrow_the_scopes(flow):
     )
 
     assert body["scope"] == "tweet.read users.read offline.access"
-    assert OAuth2Token.objects.order_by("pk").last().scopes == body["scope"]
+    latest = OAuth2Token.objects.order_by("pk").last()
+    assert latest is not None
+    assert latest.scopes == body["scope"]
 
 
 def test_a_refresh_cannot_widen_the_scopes(flow):
