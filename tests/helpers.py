@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def skip_unless_postgres(why: str) -> None:
     """Skip the test, saying why and how to run it, unless the database is PostgreSQL."""
+    __tracebackhide__ = True  # the skip is reported at the test's line, not here
     if connection.vendor != "postgresql":
         pytest.skip(f"{why}: set DATABASE_URL=postgres://...")
 
