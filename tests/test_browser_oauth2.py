@@ -11,8 +11,7 @@ from botauth.models import BotAccount
 from botauth_sandbox.keys import derive_oauth2_client
 from botauth_sandbox.models import OAuth2Token, SandboxApp
 from botauth_sandbox.oauth2 import tokens
-from tests.browser import screenshot
-from tests.test_browser import add_account, log_in
+from tests.browser import add_account, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -12,18 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
-from botauth import verification
 from botauth.models import BotAccount
 from tests import xmock
 from tests import xmock_oauth2 as x2
-from tests.conftest import call, make_linked
+from tests.helpers import call, make_linked
 
 EXPIRES = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr(verification.time, "sleep", lambda seconds: None)
+pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
 def make_oauth2(

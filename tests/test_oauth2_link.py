@@ -20,7 +20,7 @@ from django.utils import timezone
 from botauth.models import BotAccount
 from tests import spec, xmock
 from tests import xmock_oauth2 as x2
-from tests.conftest import make_linked
+from tests.helpers import make_linked
 
 CALLBACK = "/botauth/callback/"
 CALLBACK_URL = "http://testserver/botauth/callback/"

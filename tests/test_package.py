@@ -19,10 +19,10 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests import readme
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 NOT_SHIPPED = shutil.ignore_patterns(
     ".git", ".venv*", ".nox", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "out",
     "*.sqlite3", ".env", "artifacts",
@@ -57,7 +57,7 @@ def run(*command: str | Path, cwd: Path, check: bool = True) -> subprocess.Compl
 
 
 @pytest.fixture(scope="module")
-def python(tmp_path_factory) -> Path:
+def python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with pip install ".[sandbox]" done from a copy of this checkout."""
     base = tmp_path_factory.mktemp("package")
     source = base / "django-botauth"
@@ -75,7 +75,7 @@ def python(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def mysite(python, tmp_path_factory) -> Path:
+def mysite(python: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`django-admin startproject mysite`, then the README's "Try it in your own project"."""
     work = tmp_path_factory.mktemp("integrator")
     run(python, "-m", "django", "startproject", "mysite", cwd=work)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import sys
 import types
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from botauth_sandbox.models import Media, Post
 from tests import readme
 
 
-def load(filename: str, namespace: dict) -> dict:
+def load(filename: str, namespace: dict[str, Any]) -> dict[str, Any]:
     exec(compile(readme.block(filename), f"README.md ({filename})", "exec"), namespace)
     return namespace
 
@@ -27,7 +28,7 @@ def test_readme_blocks_are_found_by_file_name():
 README_TESTS = ["test_post_headline", "test_post_with_media"]
 
 
-def readme_tests(monkeypatch) -> dict:
+def readme_tests(monkeypatch) -> dict[str, Any]:
     bots = types.ModuleType("bots")
     load("bots.py", bots.__dict__)
     monkeypatch.setitem(sys.modules, "bots", bots)

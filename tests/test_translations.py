@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import ast
 import gettext
-import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -295,7 +292,9 @@ def test_without_accept_language_the_admin_stays_english(staff_client, account, 
 
 
 def test_field_labels_say_what_x_calls_them():
-    field = BotAccount._meta.get_field
+    def field(name: str) -> Any:  # a concrete field (get_field is typed to return relations too)
+        return BotAccount._meta.get_field(name)
+
     assert str(field("twitter_username").verbose_name) == "X handle"
     assert "screen_name" in str(field("twitter_username").help_text)
     assert str(field("twitter_oauth_token").help_text) == (
@@ -311,23 +310,3 @@ def test_field_labels_say_what_x_calls_them():
     with translation.override("de"):
         assert str(field("twitter_username").verbose_name) == "X-Handle"
         assert str(BotAccount._meta.verbose_name_plural) == "Bot-Konten"
-
-
-def test_the_demo_project_negotiates_the_language_after_the_session():
-    probe = (
-        "import json, django; django.setup(); from django.conf import settings; "
-        "print(json.dumps([settings.MIDDLEWARE, settings.LANGUAGES]))"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BOTAUTH_"))}
-    env.update(
-        {"DJANGO_SETTINGS_MODULE": "project.settings", "SECRET_KEY": "i18n-test", "DEBUG": "true"}
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    middleware, languages = json.loads(done.stdout)
-    session = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
-    assert middleware.index("django.middleware.locale.LocaleMiddleware") == session + 1
-    assert middleware.index("django.middleware.common.CommonMiddleware") > session + 1
-    assert [code for code, _ in languages] == ["en", "de"]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from tests.sandbox.oauth2.conftest import CLIENT_SECRET
+from tests.helpers import CLIENT_SECRET
 
 
 def test_the_whole_oauth2_flow_at_debug_logs_no_secret(flow, caplog):

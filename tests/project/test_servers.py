@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 BIN = Path(sys.executable).parent
 
 
@@ -119,7 +120,9 @@ def test_a_link_completes_when_the_sandbox_is_the_same_server(server, protocol):
     added = post_form(
         session, f"{server}/admin/botauth/botaccount/add/", {"name": "serverbot", "_continue": "1"}
     )
-    pk = re.search(r"/botaccount/(\d+)/change/", added.url)[1]
+    change = re.search(r"/botaccount/(\d+)/change/", added.url)
+    assert change is not None, added.url
+    pk = change[1]
 
     consent = post_form(session, f"{server}/botauth/link/{pk}/", {"protocol": protocol})
     assert CONSENT_PATHS[protocol] in consent.url
