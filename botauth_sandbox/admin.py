@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from botauth_sandbox.models import AccessToken, SandboxApp, SandboxUser
+from botauth_sandbox.models import AccessToken, OAuth2Grant, SandboxApp, SandboxUser
 
 
 @admin.register(SandboxApp)
@@ -30,7 +30,12 @@ class SandboxUserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.action(description="Revoke tokens")
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
         count = AccessToken.objects.filter(user__in=queryset, revoked=False).update(revoked=True)
-        self.message_user(request, f"Revoked {count} access token(s).", messages.SUCCESS)
+        grants = OAuth2Grant.objects.filter(user__in=queryset).revoke()
+        self.message_user(
+            request,
+            f"Revoked {count} access token(s) and {grants} OAuth 2.0 grant(s).",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Suspend")
     def suspend(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
@@ -62,3 +67,6 @@ class AccessTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+from botauth_sandbox.oauth2 import admin as oauth2_admin  # noqa: E402, F401  (registers its models)

@@ -17,10 +17,12 @@ class SandboxConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
+        from botauth_sandbox.oauth2.provisioning import provision_client_after_migrate
         from botauth_sandbox.provisioning import provision_after_migrate
 
         admin.site.site_header = "botauth admin — SANDBOX"
         post_migrate.connect(provision_after_migrate, sender=self)
+        post_migrate.connect(provision_client_after_migrate, sender=self)
         for name in QUIET_LOGGERS:
             logger = logging.getLogger(name)
             if logger.level < logging.INFO:

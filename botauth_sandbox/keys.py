@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import string
@@ -9,6 +10,7 @@ import string
 ALPHABET = string.digits + string.ascii_letters
 KEY_LENGTH = 25
 SECRET_LENGTH = 50
+CLIENT_ID_RANDOM_LENGTH = 26
 
 
 def derive_consumer(secret_key: str) -> tuple[str, str]:
@@ -17,6 +19,13 @@ def derive_consumer(secret_key: str) -> tuple[str, str]:
         _derive(secret_key, "consumer-key", KEY_LENGTH),
         _derive(secret_key, "consumer-secret", SECRET_LENGTH),
     )
+
+
+def derive_oauth2_client(secret_key: str) -> tuple[str, str]:
+    """Return a stable (Client ID, Client Secret) pair for this SECRET_KEY, shaped like X's."""
+    random_part = _derive(secret_key, "oauth2-client-id", CLIENT_ID_RANDOM_LENGTH)
+    client_id = base64.b64encode(f"{random_part}:1:ci".encode()).decode().rstrip("=")
+    return client_id, _derive(secret_key, "oauth2-client-secret", SECRET_LENGTH)
 
 
 def _derive(secret_key: str, purpose: str, length: int) -> str:

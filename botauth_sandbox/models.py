@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import secrets
 from urllib.parse import urlsplit
 
@@ -7,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 MAX_CALLBACKS = 10
 username_validator = RegexValidator(
@@ -165,3 +168,152 @@ class RateLimitWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource} for {self.user}"
+
+
+# OAuth 2.0 (Authorization Code with PKCE). Token values are never stored: a row keeps the
+# SHA-256 of each value, to find it, and a short prefix, to recognise it in the admin.
+
+
+def new_client_id() -> str:
+    # X's Client IDs are base64 of "<26 random characters>:1:ci".
+    return _x_shaped(secrets.token_urlsafe(20)[:26], "1:ci")
+
+
+def new_client_secret() -> str:
+    return secrets.token_urlsafe(38)[:50]
+
+
+def _x_shaped(random_part: str, suffix: str) -> str:
+    return base64.b64encode(f"{random_part}:{suffix}".encode()).decode().rstrip("=")
+
+
+class OAuth2Client(models.Model):
+    app = models.OneToOneField(
+        SandboxApp,
+        on_delete=models.CASCADE,
+        related_name="oauth2_client",
+        verbose_name=_("sandbox app"),
+        help_text=_("Its callback URL list is the one OAuth 2.0 redirect_uri must match."),
+    )
+    client_id = models.CharField(_("Client ID"), max_length=80, unique=True, default=new_client_id)
+    client_secret = models.CharField(
+        _("Client Secret"), max_length=80, blank=True, default=new_client_secret
+    )
+    public = models.BooleanField(
+        _("public client"),
+        default=False,
+        help_text=_(
+            "X's Native App or Single page App: no secret, client_id in the body. Otherwise a "
+            "confidential client (Web App, Automated App or Bot) authenticating with HTTP Basic."
+        ),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("OAuth 2.0 client")
+
+    def __str__(self) -> str:
+        return f"OAuth 2.0 client of {self.app}"
+
+
+class CodeChallengeMethod(models.TextChoices):
+    S256 = "S256", "S256"
+    PLAIN = "plain", "plain"
+
+
+class OAuth2GrantQuerySet(models.QuerySet["OAuth2Grant"]):
+    def revoke(self) -> int:
+        """Revoke these grants and every token issued under them; return how many grants."""
+        count = self.filter(revoked=False).update(revoked=True)
+        OAuth2Token.objects.filter(grant__in=self, revoked=False).update(revoked=True)
+        return count
+
+
+class OAuth2Grant(models.Model):
+    """One consent by a sandbox user: its authorization code, then the tokens issued under it."""
+
+    app = models.ForeignKey(
+        SandboxApp, on_delete=models.CASCADE, related_name="oauth2_grants", verbose_name=_("app")
+    )
+    user = models.ForeignKey(
+        SandboxUser,
+        on_delete=models.CASCADE,
+        related_name="oauth2_grants",
+        verbose_name=_("sandbox X user"),
+    )
+    scopes = models.CharField(_("scopes"), max_length=500)
+    redirect_uri = models.TextField(_("redirect URI"))
+    code_digest = models.CharField(_("code SHA-256"), max_length=64, unique=True, editable=False)
+    code_challenge = models.CharField(_("PKCE code challenge"), max_length=128)
+    code_challenge_method = models.CharField(
+        _("PKCE method"), max_length=5, choices=CodeChallengeMethod.choices
+    )
+    code_used = models.BooleanField(_("code exchanged"), default=False)
+    revoked = models.BooleanField(_("revoked"), default=False)
+    created_at = models.DateTimeField(_("code issued at"), default=timezone.now)
+
+    objects = OAuth2GrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("OAuth 2.0 grant")
+
+    def __str__(self) -> str:
+        return f"OAuth 2.0 grant of {self.user} to {self.app}"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class OAuth2Token(models.Model):
+    """An access token and, with offline.access, its single-use refresh token."""
+
+    grant = models.ForeignKey(
+        OAuth2Grant, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("grant")
+    )
+    # The grant's app and user again, so that API calls and rate-limit windows take an OAuth 2.0
+    # token exactly as they take an OAuth 1.0a AccessToken.
+    app = models.ForeignKey(
+        SandboxApp, on_delete=models.CASCADE, related_name="+", verbose_name=_("app")
+    )
+    user = models.ForeignKey(
+        SandboxUser,
+        on_delete=models.CASCADE,
+        related_name="oauth2_tokens",
+        verbose_name=_("sandbox X user"),
+    )
+    scopes = models.CharField(_("scopes"), max_length=500)
+    access_digest = models.CharField(
+        _("access token SHA-256"), max_length=64, unique=True, editable=False
+    )
+    access_prefix = models.CharField(_("access token starts with"), max_length=8, editable=False)
+    expires_at = models.DateTimeField(_("access token expires at"))
+    # NULL, not "": unique, and a token issued without offline.access has no refresh token.
+    refresh_digest = models.CharField(  # noqa: DJ001
+        _("refresh token SHA-256"), max_length=64, unique=True, null=True, editable=False
+    )
+    refresh_prefix = models.CharField(
+        _("refresh token starts with"), max_length=8, blank=True, editable=False
+    )
+    refresh_expires_at = models.DateTimeField(_("refresh token expires at"), null=True)
+    refreshed = models.BooleanField(
+        _("refresh token used"),
+        default=False,
+        help_text=_("X's refresh tokens are single use: a refresh replaces this row."),
+    )
+    revoked = models.BooleanField(_("revoked"), default=False)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("OAuth 2.0 token")
+
+    def __str__(self) -> str:
+        return f"OAuth 2.0 token {self.access_prefix}… of {self.user} for {self.app}"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+
+# What an API call authenticates as: an OAuth 1.0a pair or an OAuth 2.0 user token.
+UserCredential = AccessToken | OAuth2Token

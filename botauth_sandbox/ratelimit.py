@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from botauth_sandbox import conf
-from botauth_sandbox.models import AccessToken, RateLimitWindow
+from botauth_sandbox.models import RateLimitWindow, UserCredential
 
 LIMIT = 75
 WINDOW = timedelta(minutes=15)
@@ -30,7 +30,7 @@ class Quota:
         }
 
 
-def take(*, token: AccessToken, resource: str) -> Quota:
+def take(*, token: UserCredential, resource: str) -> Quota:
     """Count one request by token's user and app against resource's window."""
     now = timezone.now()
     if token.user.rate_limited:

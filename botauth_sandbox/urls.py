@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from botauth_sandbox import views
+from botauth_sandbox.oauth2 import views as oauth2_views
 
 app_name = "botauth_sandbox"
 
@@ -19,4 +20,12 @@ urlpatterns = [
         views.verify_credentials,
         name="verify_credentials",
     ),
+]
+
+# OAuth 2.0 (botauth_sandbox/oauth2/): X serves authorize on x.com, the rest on api.x.com.
+urlpatterns += [
+    path("i/oauth2/authorize", oauth2_views.authorize, name="oauth2_authorize"),
+    path("2/oauth2/authorize", oauth2_views.authorize, name="oauth2_authorize_api"),
+    path("2/oauth2/token", oauth2_views.token, name="oauth2_token"),
+    path("2/oauth2/revoke", oauth2_views.revoke, name="oauth2_revoke"),
 ]

@@ -120,6 +120,9 @@ def _v2_refusal(refused: Refused) -> HttpResponse:
         return problems.v2_problem(403, problems.SUSPENDED[1])
     if refused.reason is Refusal.RATE_LIMITED:
         return _with_quota(problems.v2_problem(429), refused)
+    if refused.reason is Refusal.INSUFFICIENT_SCOPE:
+        # What X answers an OAuth 2.0 token lacking a scope the endpoint needs.
+        return problems.v2_problem(403)
     return problems.v2_problem(401)
 
 
