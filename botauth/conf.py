@@ -10,6 +10,8 @@ from botauth.exceptions import BotauthConfigurationError
 
 X_API_URL = "https://api.twitter.com"
 X_UPLOAD_URL = "https://upload.twitter.com"
+# X's own spec names api.x.com for the OAuth 2.0 token endpoints; it is routed like the others.
+X_API_X_URL = "https://api.x.com"
 
 
 def consumer_credentials() -> tuple[str, str]:
@@ -52,3 +54,8 @@ def pending_ttl() -> timedelta:
 
 def verify_concurrency() -> int:
     return int(getattr(settings, "BOTAUTH_VERIFY_CONCURRENCY", 16))
+
+
+def oauth2_refresh_margin() -> timedelta:
+    """How long before its expiry an OAuth 2.0 access token is refreshed (X's live 2 hours)."""
+    return timedelta(seconds=float(getattr(settings, "BOTAUTH_OAUTH2_REFRESH_MARGIN", 300)))

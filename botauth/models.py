@@ -29,6 +29,7 @@ ACCESS_CLEARED: dict[str, Any] = {
     "twitter_access_token_secret": "",
     "twitter_refresh_token": "",
     "token_expires_at": None,
+    "token_refreshed_at": None,
     "scopes": "",
     "protocol": "",
     "twitter_user_id": "",
@@ -77,6 +78,7 @@ class BotAccount(models.Model):
         SUSPENDED = "suspended", "Suspended (403)"
         RATE_LIMITED = "rate_limited", "Rate limited (429)"
         ERROR = "error", "Error"
+        REFRESH_REFUSED = "refresh_refused", "Refresh refused (re-link)"
 
     name = models.CharField(max_length=100, unique=True)
     status = models.CharField(
@@ -107,6 +109,8 @@ class BotAccount(models.Model):
     twitter_refresh_token = EncryptedTextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
     scopes = models.CharField(max_length=500, blank=True)
+    # When botauth last rotated the OAuth 2.0 pair (None: not since the link).
+    token_refreshed_at = models.DateTimeField(null=True, blank=True)
     twitter_user_id = models.CharField(max_length=32, blank=True)
     twitter_username = models.CharField(max_length=50, blank=True, db_index=True)
     access_level = models.CharField(max_length=40, blank=True)
@@ -173,7 +177,14 @@ class BotAccount(models.Model):
         given. Other keyword arguments go to tweepy.Client. Raises NotLinkedError when the
         account has no access pair. It is a botauth.client.BotClient: ``media_upload()``
         uploads pictures and videos through X's v2 media endpoints.
+
+        An OAuth 2.0 bot's client sends its user token on every call (no ``user_auth``
+        argument needed), refreshes it when it is about to expire (BOTAUTH_OAUTH2_REFRESH_MARGIN)
+        or on a 401 a refresh can cure, and picks up a token another worker refreshed. It
+        raises ReauthorizationRequiredError once X refuses the bot's refresh token.
         """
+        if self.protocol == self.Protocol.OAUTH2:
+            return self._oauth2_client(**kwargs)
         access_token, access_token_secret = self.access_pair()
         consumer_key, consumer_secret = conf.consumer_credentials()
         timeout = kwargs.pop("timeout", None)
@@ -189,6 +200,29 @@ class BotAccount(models.Model):
         return client
 
     @sensitive_variables()
+    def _oauth2_client(self, **kwargs: Any) -> BotClient:
+        # Imported here: refresh.py reads and writes this model.
+        from botauth import refresh
+        from botauth.bearer import OAuth2UserAuth
+
+        if not (self.is_linked and self.twitter_access_token):
+            raise NotLinkedError(
+                f"Bot account {self.name!r} is not linked to X: link it from the admin "
+                "(“Link with X”)."
+            )
+        refresh.check_usable(self)
+        auth = OAuth2UserAuth(
+            pk=self.pk,
+            name=self.name,
+            current=refresh.Current(
+                access_token=self.twitter_access_token, expires_at=self.token_expires_at
+            ),
+            margin=conf.oauth2_refresh_margin(),
+        )
+        timeout = kwargs.pop("timeout", None)
+        return BotClient(oauth2=auth, user_id=self.twitter_user_id, timeout=timeout, **kwargs)
+
+    @sensitive_variables()
     def get_tweepy_api(self, **kwargs: Any) -> tweepy.API:
         """A tweepy.API for the v1.1 endpoints X still answers, acting as this bot.
 
@@ -197,6 +231,11 @@ class BotAccount(models.Model):
         unless ``timeout`` is given; other keyword arguments go to tweepy.API. Raises
         NotLinkedError when not linked.
         """
+        if self.protocol == self.Protocol.OAUTH2:
+            raise NotLinkedError(
+                f"Bot account {self.name!r} is linked with OAuth 2.0, which X's v1.1 API does not "
+                "take: use get_tweepy_client() (API v2), or re-link it with OAuth 1.0a."
+            )
         access_token, access_token_secret = self.access_pair()
         consumer_key, consumer_secret = conf.consumer_credentials()
         auth = tweepy.OAuth1UserHandler(

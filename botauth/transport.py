@@ -19,7 +19,7 @@ def route(url: str) -> str:
     base = conf.api_url()
     if base == conf.X_API_URL:
         return url
-    for host in (conf.X_API_URL, conf.X_UPLOAD_URL):
+    for host in (conf.X_API_URL, conf.X_UPLOAD_URL, conf.X_API_X_URL):
         if url == host or url.startswith(host + "/"):
             return base + url[len(host) :]
     return url

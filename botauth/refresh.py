@@ -1,0 +1,263 @@
+"""An OAuth 2.0 bot's token, refreshed exactly once per expiry across threads, processes, machines.
+
+A refresh takes a lock on the account, reads the row again, and calls X only if the stored token
+still needs it; every other worker picks up what is stored. X's refresh tokens are single use, so
+two workers refreshing at once would leave one holding a dead pair.
+
+The lock is the account's row (select_for_update), held while X answers, so that the new pair
+is stored in the same transaction. SQLite has no row lock, and holding its write lock while X
+answers would stop a sandbox served from the same database from storing the token it rotates:
+there a file lock per account beside the database file (flock, which the kernel releases when a
+process dies) serialises the machine's refreshes, and the pair is written in a short
+transaction once X has answered. SQLite serves one machine, so that is every worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from botauth import rotation
+from botauth.exceptions import BotauthError, NotLinkedError, ReauthorizationRequiredError
+from botauth.models import LINKED_STATUSES, BotAccount
+
+try:
+    import fcntl
+except ImportError:  # Windows: hold the database's write lock instead
+    fcntl = None  # type: ignore[assignment]
+
+logger = logging.getLogger("botauth")
+
+# A token X issued this recently is not cured by another refresh: its 401 is X's own trouble
+# (X has had outages answering 401 to valid tokens), and refreshing would only churn tokens.
+CURABLE_AFTER = timedelta(seconds=60)
+READ_FIELDS = (
+    "pk",
+    "name",
+    "status",
+    "protocol",
+    "twitter_access_token",
+    "twitter_refresh_token",
+    "token_expires_at",
+    "token_refreshed_at",
+    "linked_at",
+    "last_verification",
+)
+Result = BotAccount.Verification
+
+
+@dataclass(frozen=True)
+class Current:
+    """The stored access token of an OAuth 2.0 bot, as a client holds it (no refresh token)."""
+
+    access_token: str = field(repr=False)
+    expires_at: datetime | None
+    refreshed: bool = False
+
+
+@sensitive_variables()
+def ensure_fresh(
+    *, pk: int, held: str, margin: timedelta, rejected: bool = False, force: bool = False
+) -> Current:
+    """The bot's access token, refreshed at X first if it expires within `margin`.
+
+    `held` is the token the caller has; `rejected` says X answered it 401, which a refresh cures
+    unless X issued it moments ago; `force` refreshes whatever the expiry. Raises NotLinkedError,
+    ReauthorizationRequiredError (X refused the refresh token: the account is marked for a
+    re-link), RefreshAnswerLostError or XUnavailableError (the stored pair is kept).
+    """
+    if not force:
+        seen = _read(pk)
+        if not _due(seen, held=held, rejected=rejected, margin=margin):
+            return _current(seen)
+    with _lock(pk):
+        account = _read(pk, locked=True)
+        if not force and not _due(account, held=held, rejected=rejected, margin=margin):
+            logger.debug("Bot %r: picked up the token another worker refreshed.", account.name)
+            return _current(account)
+        outcome = _refresh(account)
+    if isinstance(outcome, BotauthError):
+        raise outcome
+    return outcome
+
+
+def is_due(account: BotAccount, *, margin: timedelta) -> bool:
+    expires = account.token_expires_at
+    return expires is not None and expires <= timezone.now() + margin
+
+
+def _due(account: BotAccount, *, held: str, rejected: bool, margin: timedelta) -> bool:
+    check_usable(account)
+    if is_due(account, margin=margin):
+        return True
+    if rejected and account.twitter_access_token == held:
+        issued = account.token_refreshed_at or account.linked_at
+        return issued is None or timezone.now() - issued >= CURABLE_AFTER
+    return False
+
+
+def check_usable(account: BotAccount) -> None:
+    """Raise unless the account holds an OAuth 2.0 grant that X may still refresh."""
+    if account.status not in LINKED_STATUSES or account.protocol != BotAccount.Protocol.OAUTH2:
+        raise NotLinkedError(
+            f"Bot account {account.name!r} is not linked with OAuth 2.0: link it from the admin "
+            "(“Link with X”)."
+        )
+    if account.last_verification == Result.REFRESH_REFUSED:
+        raise _reauthorize(account.name, "it refused the stored refresh token before")
+    if not account.twitter_refresh_token:
+        raise _reauthorize(account.name, "no refresh token is stored (no offline.access)")
+
+
+@sensitive_variables()
+def _refresh(account: BotAccount) -> Current | BotauthError:
+    """Rotate the pair at X and store it; an error to raise once the lock is released."""
+    sent = account.twitter_refresh_token
+    try:
+        rotated = rotation.rotate(refresh_token=sent)
+    except rotation.Refused as refused:
+        return _refused(account, sent, refused)
+    except BotauthError:
+        logger.warning("Bot %r: the token refresh failed; the stored pair is kept.", account.name)
+        raise
+    now = timezone.now()
+    with transaction.atomic(using=_alias()):
+        stored = _read(account.pk, locked=True)
+        if stored.twitter_refresh_token != sent:
+            # Re-linked or unlinked while X answered (only possible without a row lock).
+            logger.warning(
+                "Bot %r changed during its refresh; X's new pair is dropped.", stored.name
+            )
+            check_usable(stored)
+            return _current(stored)
+        fields: dict[str, Any] = {
+            "twitter_access_token": rotated.access_token,
+            "twitter_refresh_token": rotated.refresh_token,
+            "token_expires_at": now + timedelta(seconds=rotated.expires_in),
+            "token_refreshed_at": now,
+            "updated_at": now,
+        }
+        if rotated.scope:
+            fields["scopes"] = rotated.scope[:500]
+        if stored.status == BotAccount.Status.INVALID:
+            # X took the refresh token, so the grant lives; a 401 had made it look dead.
+            fields["status"] = BotAccount.Status.LINKED
+        BotAccount.objects.filter(pk=stored.pk).update(**fields)
+    logger.info(
+        "Bot %r: refreshed its OAuth 2.0 token (expires %s).",
+        account.name,
+        fields["token_expires_at"].isoformat(timespec="seconds"),
+    )
+    return Current(
+        access_token=rotated.access_token, expires_at=fields["token_expires_at"], refreshed=True
+    )
+
+
+@sensitive_variables()
+def _refused(account: BotAccount, sent: str, refused: rotation.Refused) -> Current | BotauthError:
+    detail = (
+        f"X refused the refresh token ({refused.error}: {refused.description}); "
+        "link the bot with X again."
+    )[:255]
+    with transaction.atomic(using=_alias()):
+        # Read again first: a worker that does not share this lock may have rotated it meanwhile.
+        stored = _read(account.pk, locked=True)
+        if stored.twitter_refresh_token != sent:
+            logger.info("Bot %r: X refused an old refresh token; using the newer one.", stored.name)
+            return _current(stored)
+        BotAccount.objects.filter(pk=stored.pk).update(
+            status=BotAccount.Status.INVALID,
+            last_verification=Result.REFRESH_REFUSED,
+            last_verification_detail=detail,
+            last_verified_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+    logger.warning("Bot %r: %s", stored.name, detail)
+    error = _reauthorize(stored.name, f"{refused.error}: {refused.description}")
+    error.__cause__ = refused
+    return error
+
+
+def _reauthorize(name: str, why: str) -> ReauthorizationRequiredError:
+    return ReauthorizationRequiredError(
+        f"X will not refresh the token of bot {name!r} ({why}). Link it with X again from the "
+        "admin (“Re-link with X”); until then it cannot act on X.",
+        status=400,
+    )
+
+
+def _current(account: BotAccount) -> Current:
+    return Current(access_token=account.twitter_access_token, expires_at=account.token_expires_at)
+
+
+def _read(pk: int, *, locked: bool = False) -> BotAccount:
+    queryset = BotAccount.objects.only(*READ_FIELDS)
+    if locked:
+        queryset = queryset.select_for_update()
+    try:
+        return queryset.get(pk=pk)
+    except BotAccount.DoesNotExist:
+        raise NotLinkedError(f"Bot account {pk} no longer exists.") from None
+
+
+def _alias() -> str:
+    return router.db_for_write(BotAccount)
+
+
+@contextmanager
+def _lock(pk: int) -> Iterator[None]:
+    connection = connections[_alias()]
+    if connection.in_atomic_block:
+        logger.warning(
+            "Bot account %s is refreshed inside a transaction: its new pair is stored only if that "
+            "transaction commits (X has already retired the old one). Call bot code outside "
+            "transaction.atomic().",
+            pk,
+        )
+    if connection.features.has_select_for_update:
+        # The row lock is taken by _read(locked=True) and held until this transaction ends.
+        with transaction.atomic(using=connection.alias):
+            yield
+    elif fcntl is None:
+        with transaction.atomic(using=connection.alias):
+            yield
+    else:
+        with _machine_lock(connection, pk):
+            yield
+
+
+_process_locks: dict[tuple[str, int], threading.Lock] = {}
+_process_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _machine_lock(connection: BaseDatabaseWrapper, pk: int) -> Iterator[None]:
+    """A lock every process of this machine that opens this SQLite database shares."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.is_in_memory_db():  # type: ignore[attr-defined]
+        # An in-memory database lives in one process.
+        with _process_locks_guard:
+            lock = _process_locks.setdefault((name, pk), threading.Lock())
+        with lock:
+            yield
+        return
+    folder = Path(f"{name}-botauth-locks")
+    folder.mkdir(exist_ok=True)
+    # flock (not lockf): it also excludes other threads of this process, each opening the file.
+    with (folder / f"refresh-{pk}.lock").open("a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
