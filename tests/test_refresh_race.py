@@ -1,0 +1,94 @@
+"""THE race: processes refreshing one expired OAuth 2.0 bot at once refresh it once (PostgreSQL).
+
+Several processes, each with several threads holding their own client, post at the same moment
+with a token that has expired. X (a stub on 127.0.0.1 that rotates refresh tokens single use)
+must see exactly one refresh; every post must succeed; the stored refresh token must be the last
+X issued. Without the row lock, or without reading the row again after taking it, X sees one
+refresh per worker and the test fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from botauth.models import BotAccount
+from tests import xtoken
+from tests.stubx import StubX, serving
+from tests.xtoken import oauth2_bot
+
+pytestmark = pytest.mark.postgres
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = 4
+THREADS = 3
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "the multi-process refresh race runs on PostgreSQL: set DATABASE_URL=postgres://..."
+        )
+
+
+def worker_env() -> dict[str, str]:
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BOTAUTH_"))}
+    return {**env, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": url}
+
+
+def race(account: BotAccount, stub: StubX) -> list[str]:
+    command = [sys.executable, "-m", "tests.race_worker", str(account.pk), stub.url, str(THREADS)]
+    processes = [
+        subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=worker_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(PROCESSES)
+    ]
+    try:
+        for process in processes:
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == "ready"
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        outcomes: list[str] = []
+        for process in processes:
+            assert process.stdout is not None
+            outcomes += json.loads(process.stdout.readline())
+            assert process.wait(timeout=60) == 0
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    return outcomes
+
+
+def test_processes_posting_with_one_expired_token_refresh_it_once(transactional_db):
+    account = oauth2_bot("racer", expires_in=timedelta(minutes=-1))
+    with serving(StubX(refresh_token=xtoken.refresh(0))) as stub:
+        outcomes = race(account, stub)
+
+    assert outcomes == ["posted"] * (PROCESSES * THREADS)
+    assert stub.refresh_calls == 1
+    assert stub.refused == 0
+    assert stub.posts == PROCESSES * THREADS
+    assert stub.rejected_posts == 0
+    account.refresh_from_db()
+    assert account.twitter_refresh_token == stub.issued[-1] == stub.refresh_token
+    assert account.twitter_access_token in stub.access_tokens
+    assert account.status == BotAccount.Status.LINKED
