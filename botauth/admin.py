@@ -10,9 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
 
-from botauth import flows
+from botauth import conf, flows
 from botauth.exceptions import BotauthConfigurationError
 from botauth.models import BotAccount, BotAccountQuerySet
 from botauth.verification import verify_accounts
@@ -21,9 +25,13 @@ SECRET_FIELDS = (
     "twitter_oauth_token_secret",
     "twitter_access_token",
     "twitter_access_token_secret",
+    "twitter_refresh_token",
 )
 READONLY_FIELDS = (
     "status",
+    "protocol",
+    "access_token_expiry",
+    "scopes",
     "twitter_username",
     "twitter_user_id",
     "access_level",
@@ -47,6 +55,17 @@ BADGE_COLOURS: dict[str, str] = {
 HANDLE_AT = re.compile(r"(^|\s)@")
 
 
+def link_choices() -> dict[str, str]:
+    """The protocol the link button does not use (it follows the default), if configured too."""
+    if not (conf.oauth1_configured() and conf.oauth2_configured()):
+        return {}
+    other = conf.OAUTH1 if conf.default_protocol() == conf.OAUTH2 else conf.OAUTH2
+    return {
+        "other_protocol": other,
+        "other_protocol_label": str(dict(BotAccount.Protocol.choices)[other]),
+    }
+
+
 def report(request: HttpRequest, counts: dict[str, int]) -> None:
     summary = ", ".join(f"{n} {result}" for result, n in sorted(counts.items())) or "nothing"
     level = messages.SUCCESS if set(counts) <= {BotAccount.Verification.VALID} else messages.WARNING
@@ -59,11 +78,12 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "name",
         "handle",
         "status_badge",
+        "protocol",
         "access_level",
         "linked_at",
         "last_verified_at",
     ]
-    list_filter = ["status", "last_verification"]
+    list_filter = ["status", "protocol", "last_verification"]
     search_fields = ["name", "twitter_username"]
     actions = ["verify_selected"]
     fields = ["name", *READONLY_FIELDS]
@@ -89,6 +109,27 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             '<span style="color:#fff;background:{};padding:1px 6px;border-radius:8px">{}</span>',
             BADGE_COLOURS.get(obj.status, "#616161"),
             obj.get_status_display(),
+        )
+
+    @admin.display(description=_("Access token expires"), ordering="token_expires_at")
+    def access_token_expiry(self, obj: BotAccount) -> str:
+        expires = obj.token_expires_at
+        if obj.protocol != BotAccount.Protocol.OAUTH2 or expires is None:
+            return "—"
+        when = date_format(timezone.localtime(expires), "DATETIME_FORMAT")
+        if obj.access_expired:
+            return _("%(when)s (expired: needs a refresh)") % {"when": when}
+        return _("%(when)s (in %(left)s)") % {"when": when, "left": timeuntil(expires)}
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **link_choices()}
         )
 
     @admin.action(description="Verify selected bot accounts with X", permissions=["change"])

@@ -4,26 +4,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
+from django.utils.translation import gettext as _
 
-from botauth import conf
+from botauth import conf, scopes
 from botauth.exceptions import BotauthConfigurationError
 
 
 @register()
 def check_settings(**kwargs: Any) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
-    if not (
-        getattr(settings, "TWITTER_CONSUMER_API_KEY", "")
-        and getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "")
-    ):
-        errors.append(
-            Error(
-                "TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET are not both set.",
-                hint="Copy your X app's API key and secret from the developer portal "
-                "(Keys and tokens), or turn on BOTAUTH_SANDBOX for development.",
-                id="botauth.E001",
-            )
-        )
+    errors: list[CheckMessage] = [*check_credentials(), *check_oauth2_scopes()]
     if not conf.encryption_keys():
         errors.append(
             Error(
@@ -60,3 +49,86 @@ def check_settings(**kwargs: Any) -> list[CheckMessage]:
             )
         )
     return errors
+
+
+DEFAULT = " ".join(conf.DEFAULT_OAUTH2_SCOPES)
+# (names, protocol, the id of "only one of them is set").
+PAIRS = (
+    (("TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET"), "OAuth 2.0", "botauth.E020"),
+    (("TWITTER_CONSUMER_API_KEY", "TWITTER_CONSUMER_API_KEY_SECRET"), "OAuth 1.0a", "botauth.E021"),
+)
+
+
+def check_credentials() -> list[CheckMessage]:
+    """At least one protocol's pair is set, and no pair is half set."""
+    errors: list[CheckMessage] = []
+    complete = False
+    for names, protocol, half_id in PAIRS:
+        given = [name for name in names if getattr(settings, name, "")]
+        complete = complete or len(given) == len(names)
+        if len(given) == 1:
+            missing = next(name for name in names if name not in given)
+            errors.append(
+                Error(
+                    _("%(given)s is set but %(missing)s is not: %(protocol)s cannot be used.")
+                    % {"given": given[0], "missing": missing, "protocol": protocol},
+                    hint=_("Set both from the developer portal (Keys and tokens), or neither."),
+                    id=half_id,
+                )
+            )
+    if not complete:
+        errors.insert(
+            0,
+            Error(
+                _(
+                    "No X app credentials: neither TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET "
+                    "(OAuth 2.0) nor TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET "
+                    "(OAuth 1.0a) are both set."
+                ),
+                hint=_(
+                    "Copy your X app's OAuth 2.0 Client ID and Secret, or its API key and secret, "
+                    "from the developer portal (Keys and tokens), or turn on BOTAUTH_SANDBOX for "
+                    "development."
+                ),
+                id="botauth.E001",
+            ),
+        )
+    return errors
+
+
+def check_oauth2_scopes() -> list[CheckMessage]:
+    if not conf.oauth2_configured():
+        return []
+    try:
+        requested = conf.oauth2_scopes()
+    except BotauthConfigurationError as err:
+        return [
+            Error(
+                str(err),
+                hint=_("For example: %(default)s") % {"default": DEFAULT},
+                id="botauth.E022",
+            )
+        ]
+    malformed = [name for name in requested if not scopes.SCOPE_RE.fullmatch(name)]
+    if malformed:
+        return [
+            Error(
+                _("BOTAUTH_OAUTH2_SCOPES has names that are not X scopes: %(names)s.")
+                % {"names": ", ".join(map(repr, malformed))},
+                hint=_("Separate X's scope names with spaces, e.g. %(default)s")
+                % {"default": DEFAULT},
+                id="botauth.E022",
+            )
+        ]
+    lacks = scopes.lacking(requested)
+    if not lacks:
+        return []
+    return [
+        Warning(
+            _("BOTAUTH_OAUTH2_SCOPES lacks what a posting bot needs: %(consequences)s.")
+            % {"consequences": scopes.describe(lacks)},
+            hint=_("Use the default, %(default)s, or add the missing scopes.")
+            % {"default": DEFAULT},
+            id="botauth.W020",
+        )
+    ]

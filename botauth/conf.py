@@ -10,8 +10,15 @@ from botauth.exceptions import BotauthConfigurationError
 
 X_API_URL = "https://api.twitter.com"
 X_UPLOAD_URL = "https://upload.twitter.com"
-# X's own spec names api.x.com for the OAuth 2.0 token endpoints; it is routed like the others.
-X_API_X_URL = "https://api.x.com"
+# OAuth 2.0 lives on X's newer names: tokens at api.x.com, the consent page on x.com.
+X_OAUTH2_API_URL = "https://api.x.com"
+X_WEB_URL = "https://x.com"
+# Every origin of X botauth sends to; all of them go to BOTAUTH_X_API_URL when it is set.
+X_ORIGINS = (X_API_URL, X_UPLOAD_URL, X_OAUTH2_API_URL, X_WEB_URL)
+OAUTH1 = "oauth1"
+OAUTH2 = "oauth2"
+# What a posting bot needs (X_FACTS.md): read, post, identity, refresh, media upload.
+DEFAULT_OAUTH2_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
 
 
 def consumer_credentials() -> tuple[str, str]:
@@ -23,6 +30,49 @@ def consumer_credentials() -> tuple[str, str]:
             "API key and secret (developer portal > your app > Keys and tokens)."
         )
     return key, secret
+
+
+def client_credentials() -> tuple[str, str]:
+    client_id = getattr(settings, "TWITTER_CLIENT_ID", "")
+    secret = getattr(settings, "TWITTER_CLIENT_SECRET", "")
+    if not client_id or not secret:
+        raise BotauthConfigurationError(
+            "Set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET to your X app's OAuth 2.0 Client ID "
+            "and Client Secret (developer portal > your app > Keys and tokens > OAuth 2.0 Client "
+            "ID and Client Secret)."
+        )
+    return str(client_id), str(secret)
+
+
+def oauth1_configured() -> bool:
+    return bool(
+        getattr(settings, "TWITTER_CONSUMER_API_KEY", "")
+        and getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "")
+    )
+
+
+def oauth2_configured() -> bool:
+    return bool(getattr(settings, "TWITTER_CLIENT_ID", ""))
+
+
+def default_protocol() -> str:
+    """OAuth 2.0 when a Client ID is configured (X's recommendation), OAuth 1.0a otherwise."""
+    return OAUTH2 if oauth2_configured() else OAUTH1
+
+
+def oauth2_scopes() -> tuple[str, ...]:
+    """BOTAUTH_OAUTH2_SCOPES: a space-separated string or a list; empty means the default."""
+    value = getattr(settings, "BOTAUTH_OAUTH2_SCOPES", None) or ""
+    if isinstance(value, str):
+        names = value.split()
+    elif isinstance(value, list | tuple):
+        names = [str(v).strip() for v in value]
+    else:
+        raise BotauthConfigurationError(
+            "BOTAUTH_OAUTH2_SCOPES must be a space-separated string or a list of X's scope "
+            f"names, not {type(value).__name__}."
+        )
+    return tuple(dict.fromkeys(n for n in names if n)) or DEFAULT_OAUTH2_SCOPES
 
 
 def bearer_token() -> str | None:

@@ -95,7 +95,19 @@ class MediaProcessingTimeoutError(MediaError, XUnavailableError):
         self.media_id = media_id
 
 
-class ReauthorizationRequiredError(XRejectedError):
+class XOAuth2Error(XRejectedError):
+    """X's OAuth 2.0 token or revoke endpoint said no; ``error`` is X's code for why.
+
+    X answers a used, revoked or invalid code or refresh token with 400 ``invalid_request``
+    (some clients see ``invalid_grant``), and wrong client credentials with 401.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, error: str = "") -> None:
+        super().__init__(message, status=status)
+        self.error = error
+
+
+class ReauthorizationRequiredError(XOAuth2Error):
     """X refused the bot's OAuth 2.0 refresh token: the bot must be linked with X again.
 
     The grant was revoked on X, or its refresh token was used elsewhere (X's refresh tokens are

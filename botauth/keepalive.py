@@ -13,11 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from botauth import refresh
-from botauth.exceptions import NotLinkedError, ReauthorizationRequiredError, XError
+from botauth.exceptions import (
+    BotauthError,
+    NotLinkedError,
+    ReauthorizationRequiredError,
+    XError,
+)
 from botauth.models import BotAccount
 
 REFRESHED = "refreshed"
@@ -80,6 +86,41 @@ def refresh_accounts(
         counts[outcome.result] += 1
         on_outcome(outcome)
     return counts
+
+
+def refresh_shared(
+    queryset: QuerySet[BotAccount],
+    *,
+    within: timedelta,
+    on_outcome: Callable[[Outcome], None] = lambda outcome: None,
+) -> Counter[str]:
+    """Refresh the due accounts of `queryset` alongside other workers doing the same.
+
+    Each account is claimed with SKIP LOCKED (refresh.refresh_next), so workers split the list
+    and none refreshes an account twice; each worker tries an account once per call. Without
+    SKIP LOCKED (SQLite: one machine) it goes through the list like the command.
+    """
+    if not connections[queryset.db].features.has_select_for_update_skip_locked:
+        due_now = due(queryset, before=due_before(within))
+        return refresh_accounts(listed(due_now), within=within, on_outcome=on_outcome)
+    counts: Counter[str] = Counter()
+    tried: list[int] = []
+    while True:
+        candidates = due(queryset, before=due_before(within)).exclude(pk__in=tried)
+        found = refresh.refresh_next(candidates, margin=within)
+        if found is None:
+            return counts
+        account, current = found
+        tried.append(account.pk)
+        if isinstance(current, ReauthorizationRequiredError):
+            outcome = Outcome(account.name, account.protocol, RELINK, None, str(current))
+        elif isinstance(current, BotauthError):
+            outcome = Outcome(account.name, account.protocol, ERROR, None, str(current))
+        else:
+            result = REFRESHED if current.refreshed else FRESH
+            outcome = Outcome(account.name, account.protocol, result, current.expires_at)
+        counts[outcome.result] += 1
+        on_outcome(outcome)
 
 
 def listed(queryset: QuerySet[BotAccount]) -> Iterable[BotAccount]:

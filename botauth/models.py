@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import tweepy
@@ -78,6 +79,8 @@ class BotAccount(models.Model):
         SUSPENDED = "suspended", "Suspended (403)"
         RATE_LIMITED = "rate_limited", "Rate limited (429)"
         ERROR = "error", "Error"
+        # OAuth 2.0: the access token's 2 hours are over; X is not asked until it is refreshed.
+        EXPIRED = "expired", "Expired (needs a refresh)"
         REFRESH_REFUSED = "refresh_refused", "Refresh refused (re-link)"
 
     name = models.CharField(max_length=100, unique=True)
@@ -156,8 +159,21 @@ class BotAccount(models.Model):
 
     @property
     def can_write(self) -> bool:
-        """True when X reported write access for the stored token at the last verification."""
+        """True when the stored token may post: X reported write access for an OAuth 1.0a
+        token at the last verification, or X granted an OAuth 2.0 token ``tweet.write``."""
+        if self.protocol == self.Protocol.OAUTH2:
+            return "tweet.write" in self.scopes.split()
         return can_post(self.access_level)
+
+    @property
+    def access_expired(self) -> bool:
+        """True when an OAuth 2.0 access token is stored and its expiry has passed."""
+        expires = self.token_expires_at
+        return (
+            self.protocol == self.Protocol.OAUTH2
+            and expires is not None
+            and expires <= timezone.now()
+        )
 
     @sensitive_variables()
     def access_pair(self) -> tuple[str, str]:
@@ -284,14 +300,24 @@ class BotAccount(models.Model):
         linked_by: Any,
         access_level: str = "",
         protocol: str = "oauth1",
+        refresh_token: str = "",
+        expires_at: datetime | None = None,
+        scopes: str = "",
     ) -> None:
-        """Replace the access pair and identity, ending any pending flow: the account is linked."""
+        """Replace the access pair and identity, ending any pending flow: the account is linked.
+
+        OAuth 2.0 stores its access token with no secret, plus its refresh token, expiry and
+        granted scopes.
+        """
         self._change(
             **{
                 **ACCESS_CLEARED,
                 **PENDING_CLEARED,
                 "twitter_access_token": token,
                 "twitter_access_token_secret": secret,
+                "twitter_refresh_token": refresh_token,
+                "token_expires_at": expires_at,
+                "scopes": scopes,
                 "twitter_user_id": user_id,
                 "twitter_username": username,
                 "access_level": access_level,

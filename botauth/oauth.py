@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
 import requests
@@ -38,6 +39,11 @@ class AccessGrant:
     secret: str = field(repr=False)
     user_id: str
     screen_name: str
+    # OAuth 2.0 only: the single-use refresh token, the access token's expiry, granted scopes.
+    refresh_token: str = field(default="", repr=False)
+    expires_at: datetime | None = None
+    scopes: str = ""
+    protocol: str = "oauth1"
 
 
 @contextmanager

@@ -1,41 +1,27 @@
 """An OAuth 2.0 bot's token, refreshed exactly once per expiry across threads, processes, machines.
 
-A refresh takes a lock on the account, reads the row again, and calls X only if the stored token
-still needs it; every other worker picks up what is stored. X's refresh tokens are single use, so
-two workers refreshing at once would leave one holding a dead pair.
-
-The lock is the account's row (select_for_update), held while X answers, so that the new pair
-is stored in the same transaction. SQLite has no row lock, and holding its write lock while X
-answers would stop a sandbox served from the same database from storing the token it rotates:
-there a file lock per account beside the database file (flock, which the kernel releases when a
-process dies) serialises the machine's refreshes, and the pair is written in a short
-transaction once X has answered. SQLite serves one machine, so that is every worker.
+A refresh takes a lock on the account (locks.py), reads the row again, and calls X only if the
+stored token still needs it; every other worker picks up what is stored. X's refresh tokens are
+single use, so two workers refreshing at once would leave one holding a dead pair. With a row
+lock the new pair is stored in the transaction that holds it; X's answer is never half stored,
+and a refused refresh token marks the account for a re-link only if it is still the stored one.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from django.db import connections, router, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import router, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import rotation
+from botauth import locks, rotation
 from botauth.exceptions import BotauthError, NotLinkedError, ReauthorizationRequiredError
 from botauth.models import LINKED_STATUSES, BotAccount
-
-try:
-    import fcntl
-except ImportError:  # Windows: hold the database's write lock instead
-    fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger("botauth")
 
@@ -81,7 +67,7 @@ def ensure_fresh(
         seen = _read(pk)
         if not _due(seen, held=held, rejected=rejected, margin=margin):
             return _current(seen)
-    with _lock(pk):
+    with locks.refresh_lock(_alias(), pk):
         account = _read(pk, locked=True)
         if not force and not _due(account, held=held, rejected=rejected, margin=margin):
             logger.debug("Bot %r: picked up the token another worker refreshed.", account.name)
@@ -90,6 +76,29 @@ def ensure_fresh(
     if isinstance(outcome, BotauthError):
         raise outcome
     return outcome
+
+
+@sensitive_variables()
+def refresh_next(
+    queryset: QuerySet[BotAccount], *, margin: timedelta
+) -> tuple[BotAccount, Current | BotauthError] | None:
+    """Refresh the first account of `queryset` that no other worker holds; None when none is.
+
+    For workers sharing a list (tasks): the row is claimed with SELECT ... FOR UPDATE SKIP
+    LOCKED, and that lock, held while X answers, is the refresh's lock, so a worker never waits
+    for another and never refreshes what another holds. Needs a database with SKIP LOCKED.
+    """
+    with transaction.atomic(using=queryset.db):
+        account = queryset.select_for_update(skip_locked=True).only(*READ_FIELDS).first()
+        if account is None:
+            return None
+        try:
+            check_usable(account)
+            due = is_due(account, margin=margin)
+            outcome = _refresh(account) if due else _current(account)
+        except BotauthError as err:
+            outcome = err
+    return account, outcome
 
 
 def is_due(account: BotAccount, *, margin: timedelta) -> bool:
@@ -213,51 +222,3 @@ def _read(pk: int, *, locked: bool = False) -> BotAccount:
 
 def _alias() -> str:
     return router.db_for_write(BotAccount)
-
-
-@contextmanager
-def _lock(pk: int) -> Iterator[None]:
-    connection = connections[_alias()]
-    if connection.in_atomic_block:
-        logger.warning(
-            "Bot account %s is refreshed inside a transaction: its new pair is stored only if that "
-            "transaction commits (X has already retired the old one). Call bot code outside "
-            "transaction.atomic().",
-            pk,
-        )
-    if connection.features.has_select_for_update:
-        # The row lock is taken by _read(locked=True) and held until this transaction ends.
-        with transaction.atomic(using=connection.alias):
-            yield
-    elif fcntl is None:
-        with transaction.atomic(using=connection.alias):
-            yield
-    else:
-        with _machine_lock(connection, pk):
-            yield
-
-
-_process_locks: dict[tuple[str, int], threading.Lock] = {}
-_process_locks_guard = threading.Lock()
-
-
-@contextmanager
-def _machine_lock(connection: BaseDatabaseWrapper, pk: int) -> Iterator[None]:
-    """A lock every process of this machine that opens this SQLite database shares."""
-    name = str(connection.settings_dict["NAME"])
-    if connection.is_in_memory_db():  # type: ignore[attr-defined]
-        # An in-memory database lives in one process.
-        with _process_locks_guard:
-            lock = _process_locks.setdefault((name, pk), threading.Lock())
-        with lock:
-            yield
-        return
-    folder = Path(f"{name}-botauth-locks")
-    folder.mkdir(exist_ok=True)
-    # flock (not lockf): it also excludes other threads of this process, each opening the file.
-    with (folder / f"refresh-{pk}.lock").open("a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -5,6 +5,8 @@ whether or not its answer arrives. So this module tells apart a request that nev
 (XUnavailableError: nothing changed at X), one whose answer was lost (RefreshAnswerLostError:
 the old pair may be dead), a refused refresh token (Refused) and an answer that is not a
 complete pair (XRejectedError). It only talks to X; refresh.py decides when, and stores.
+oauth2.fetch_token speaks to the same endpoint for the link, where a lost answer costs only a
+retry of the link, so it does not need that distinction.
 """
 
 from __future__ import annotations
@@ -15,21 +17,20 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import requests
-from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 from requests.auth import HTTPBasicAuth
 from urllib3.exceptions import NewConnectionError
 
 from botauth import conf
 from botauth.exceptions import (
-    BotauthConfigurationError,
     RefreshAnswerLostError,
+    XOAuth2Error,
     XRejectedError,
     XUnavailableError,
 )
 from botauth.transport import XSession
 
-TOKEN_URL = f"{conf.X_API_X_URL}/2/oauth2/token"
+TOKEN_URL = f"{conf.X_OAUTH2_API_URL}/2/oauth2/token"
 # A token answer is a few hundred bytes; anything much larger is not from X.
 MAX_ANSWER = 8192
 # Tokens go into an Authorization header: printable ASCII without spaces, and not huge.
@@ -49,39 +50,22 @@ class Rotated:
     scope: str
 
 
-class Refused(XRejectedError):
+class Refused(XOAuth2Error):
     """X refused the refresh token itself: used, revoked or never valid."""
 
     def __init__(self, message: str, *, error: str, description: str) -> None:
-        super().__init__(message, status=400)
-        self.error = error
+        super().__init__(message, status=400, error=error)
         self.description = description
-
-
-def client_credentials() -> tuple[str, str]:
-    """The X app's OAuth 2.0 Client ID and Client Secret (empty for a public client)."""
-    client_id = str(getattr(settings, "TWITTER_CLIENT_ID", "") or "")
-    secret = str(getattr(settings, "TWITTER_CLIENT_SECRET", "") or "")
-    if not client_id:
-        raise BotauthConfigurationError(
-            "Set TWITTER_CLIENT_ID (and TWITTER_CLIENT_SECRET for a confidential client) to your "
-            "X app's OAuth 2.0 Client ID and Secret (developer portal > your app > Keys and "
-            "tokens); refreshing an OAuth 2.0 bot's token needs them."
-        )
-    return client_id, secret
 
 
 @sensitive_variables()
 def rotate(*, refresh_token: str) -> Rotated:
     """Ask X for a new pair in exchange for `refresh_token`."""
-    client_id, secret = client_credentials()
+    client_id, secret = conf.client_credentials()
     data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    auth = None
-    if secret:
-        # RFC 6749 2.3.1: a confidential client's id and secret are form-encoded, then Basic.
-        auth = HTTPBasicAuth(quote(client_id, safe=""), quote(secret, safe=""))
-    else:
-        data["client_id"] = client_id
+    # RFC 6749 2.3.1: a confidential client's id and secret are form-encoded, then Basic; X
+    # refuses a refresh without it ("Missing valid authorization header").
+    auth = HTTPBasicAuth(quote(client_id, safe=""), quote(secret, safe=""))
     status, body = _post(data, auth)
     if status == 200:
         return _pair(body)
@@ -96,15 +80,16 @@ def rotate(*, refresh_token: str) -> Rotated:
             error=error,
             description=description,
         )
-    raise XRejectedError(
+    raise XOAuth2Error(
         f"X refused the refresh request ({status} {error or 'no error'}: {description}). Check "
         "TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET against your X app's Keys and tokens.",
         status=status,
+        error=error,
     )
 
 
 @sensitive_variables()
-def _post(data: dict[str, str], auth: HTTPBasicAuth | None) -> tuple[int, bytes]:
+def _post(data: dict[str, str], auth: HTTPBasicAuth) -> tuple[int, bytes]:
     try:
         with (
             XSession() as session,

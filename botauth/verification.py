@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import oauth
+from botauth import oauth, oauth2
 from botauth.models import BotAccount, can_post
 from botauth.transport import XSession
 
@@ -34,6 +34,9 @@ CHECK_FIELDS = [
     "twitter_access_token",
     "twitter_access_token_secret",
     "access_level",
+    "protocol",
+    "token_expires_at",
+    "scopes",
 ]
 STATUS_AFTER: dict[str, str] = {
     Result.VALID: Status.LINKED,
@@ -52,13 +55,16 @@ class Outcome:
     detail: str
     rate_limit_reset_at: datetime | None
     checked_at: datetime
+    protocol: str = ""
+    token_expires_at: datetime | None = None
+    scopes: str = ""
 
     @property
     def can_write(self) -> bool:
         return can_post(self.access_level)
 
     def as_dict(self) -> dict[str, Any]:
-        reset = self.rate_limit_reset_at
+        reset, expires = self.rate_limit_reset_at, self.token_expires_at
         return {
             "name": self.name,
             "status": self.result,
@@ -69,6 +75,9 @@ class Outcome:
             "detail": self.detail,
             "rate_limit_reset_at": reset.isoformat() if reset else None,
             "checked_at": self.checked_at.isoformat(),
+            "protocol": self.protocol,
+            "token_expires_at": expires.isoformat() if expires else None,
+            "scopes": self.scopes,
         }
 
 
@@ -136,17 +145,31 @@ def _session() -> requests.Session:
 
 
 @sensitive_variables()
+def _get_users_me(account: BotAccount) -> requests.Response:
+    """GET /2/users/me as the bot: OAuth 1.0a signed, or its OAuth 2.0 bearer token."""
+    if account.protocol == BotAccount.Protocol.OAUTH2:
+        return oauth2.get_users_me(_session(), access_token=account.twitter_access_token)
+    return oauth.get_users_me(
+        _session(),
+        access_token=account.twitter_access_token,
+        access_token_secret=account.twitter_access_token_secret,
+    )
+
+
+@sensitive_variables()
 def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Outcome:
-    """Ask X who this token belongs to; retry timeouts and 5xx only, a few times."""
+    """Ask X who this token belongs to; retry timeouts and 5xx only, a few times.
+
+    An expired OAuth 2.0 access token is reported as expired without asking X.
+    """
     result, detail = str(Result.ERROR), ""
     extra: dict[str, Any] = {}
+    if account.access_expired:
+        result, detail = Result.EXPIRED, "access token expired; it needs a refresh"
+        retries = -1  # no request: X would only answer 401
     for attempt in range(retries + 1):
         try:
-            response = oauth.get_users_me(
-                _session(),
-                access_token=account.twitter_access_token,
-                access_token_secret=account.twitter_access_token_secret,
-            )
+            response = _get_users_me(account)
         except requests.RequestException as err:
             result, detail = Result.ERROR, f"X could not be reached: {type(err).__name__}"
         else:
@@ -164,6 +187,9 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
         detail=detail,
         rate_limit_reset_at=extra.get("rate_limit_reset_at"),
         checked_at=timezone.now(),
+        protocol=account.protocol,
+        token_expires_at=account.token_expires_at,
+        scopes=account.scopes,
     )
 
 

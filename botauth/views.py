@@ -8,9 +8,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from botauth import conf, flows
+from botauth import conf, flows, scopes
 from botauth.exceptions import BotauthConfigurationError, LinkError, XError, XUnavailableError
 from botauth.models import BotAccount
 
@@ -41,7 +42,14 @@ def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     account = get_object_or_404(BotAccount, pk=pk)
     try:
-        url = flows.start_link(account=account, user=request.user, callback=callback_url(request))
+        url = flows.start_link(
+            account=account,
+            user=request.user,
+            callback=callback_url(request),
+            protocol=request.POST.get("protocol", ""),
+        )
+    except LinkError as err:
+        return error_page(request, str(err), status=err.status_code)
     except (XError, BotauthConfigurationError) as err:
         messages.error(request, f"Could not start linking “{account.name}” with X: {err}")
         return redirect(safe_next(request, change_url(account)))
@@ -62,7 +70,9 @@ def error_page(request: HttpRequest, message: str, *, status: int) -> HttpRespon
 @staff_member_required
 def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
     try:
-        finished = flows.finish_link(query=request.GET, user=request.user)
+        finished = flows.finish_link(
+            query=request.GET, user=request.user, callback=callback_url(request)
+        )
     except LinkError as err:
         return error_page(request, str(err), status=err.status_code)
     except XUnavailableError as err:
@@ -76,4 +86,24 @@ def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
         )
     else:
         messages.success(request, f"Linked @{account.twitter_username}")
+        if account.protocol == BotAccount.Protocol.OAUTH2:
+            warn_about_scopes(request, account)
     return redirect(change_url(account))
+
+
+def warn_about_scopes(request: HttpRequest, account: BotAccount) -> None:
+    lacks = scopes.lacking(scopes.split(account.scopes))
+    if lacks:
+        messages.warning(
+            request,
+            _(
+                "X granted @%(username)s only %(granted)s: %(consequences)s. Add the missing "
+                "scopes to BOTAUTH_OAUTH2_SCOPES (and the app's permissions in the developer "
+                "portal), then re-link."
+            )
+            % {
+                "username": account.twitter_username,
+                "granted": account.scopes,
+                "consequences": scopes.describe(lacks),
+            },
+        )

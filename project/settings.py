@@ -24,9 +24,14 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 TWITTER_CONSUMER_API_KEY = env.str("TWITTER_CONSUMER_API_KEY", default="")
 TWITTER_CONSUMER_API_KEY_SECRET = env.str("TWITTER_CONSUMER_API_KEY_SECRET", default="")
+# OAuth 2.0 (used for new links when set): the app's Client ID and Client Secret.
+TWITTER_CLIENT_ID = env.str("TWITTER_CLIENT_ID", default="")
+TWITTER_CLIENT_SECRET = env.str("TWITTER_CLIENT_SECRET", default="")
+# Empty: botauth's default, what a posting bot needs.
+BOTAUTH_OAUTH2_SCOPES = env.str("BOTAUTH_OAUTH2_SCOPES", default="")
 # "auto" (what `make run` writes): the sandbox of X while developing without X keys.
 if env.str("BOTAUTH_SANDBOX", default="false").strip().lower() == "auto":
-    BOTAUTH_SANDBOX = DEBUG and not TWITTER_CONSUMER_API_KEY
+    BOTAUTH_SANDBOX = DEBUG and not (TWITTER_CONSUMER_API_KEY or TWITTER_CLIENT_ID)
 else:
     BOTAUTH_SANDBOX = env.bool("BOTAUTH_SANDBOX", default=False)
 
@@ -123,7 +128,7 @@ if not DEBUG and not BOTAUTH_ENCRYPTION_KEYS:
     )
 
 if BOTAUTH_SANDBOX:
-    from botauth_sandbox.keys import derive_consumer
+    from botauth_sandbox.keys import derive_consumer, derive_oauth2_client
 
     BOTAUTH_X_API_URL = env.str("BOTAUTH_SANDBOX_URL", default="http://127.0.0.1:8000/sandbox")
     SANDBOX_API_LATENCY_MS = env.int("SANDBOX_API_LATENCY_MS", default=0)
@@ -136,6 +141,9 @@ if BOTAUTH_SANDBOX:
     if not TWITTER_CONSUMER_API_KEY:
         TWITTER_CONSUMER_API_KEY, TWITTER_CONSUMER_API_KEY_SECRET = derive_consumer(SECRET_KEY)
         SANDBOX_PROVISION_CONSUMER = True
+    if not TWITTER_CLIENT_ID:
+        TWITTER_CLIENT_ID, TWITTER_CLIENT_SECRET = derive_oauth2_client(SECRET_KEY)
+        SANDBOX_PROVISION_OAUTH2_CLIENT = True
 
 LOGGING = {
     "version": 1,

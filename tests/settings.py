@@ -19,6 +19,10 @@ INSTALLED_APPS = [*INSTALLED_APPS, "botauth_sandbox"]
 TWITTER_CONSUMER_API_KEY = "test-consumer-key"
 TWITTER_CONSUMER_API_KEY_SECRET = "test-consumer-secret"
 TWITTER_API_BEARER_TOKEN = ""
+# OAuth 2.0 off unless a test turns it on, whatever the environment or .env says.
+TWITTER_CLIENT_ID = ""
+TWITTER_CLIENT_SECRET = ""
+BOTAUTH_OAUTH2_SCOPES = ""
 BOTAUTH_ENCRYPTION_KEYS = ["bXN1LXRlc3Qta2V5LTAwMDAwMDAwMDAwMDAwMDAwMDA="]
 BOTAUTH_X_API_URL = "https://api.twitter.com"
 BOTAUTH_CALLBACK_URL = ""

@@ -24,12 +24,15 @@ def test_unset_callback_url_is_fine(settings):
 
 @pytest.mark.parametrize("name", ["TWITTER_CONSUMER_API_KEY", "TWITTER_CONSUMER_API_KEY_SECRET"])
 def test_e001_missing_consumer_key_or_secret(settings, name):
+    # Nothing is configured (E001), and the half-set pair says which half (E021).
     setattr(settings, name, "")
     messages = check_settings()
-    assert ids(messages) == ["botauth.E001"]
+    assert ids(messages) == ["botauth.E001", "botauth.E021"]
     assert isinstance(messages[0], Error)
     assert messages[0].msg == (
-        "TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET are not both set."
+        "No X app credentials: neither TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET (OAuth 2.0) "
+        "nor TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET (OAuth 1.0a) are both "
+        "set."
     )
     assert "developer portal" in messages[0].hint
 
@@ -92,7 +95,13 @@ def test_every_problem_is_reported_at_once(settings):
     settings.BOTAUTH_ENCRYPTION_KEYS = []
     settings.BOTAUTH_CALLBACK_URL = "/callback/"
     settings.SESSION_COOKIE_SAMESITE = "Strict"
-    assert ids(check_settings()) == ["botauth.E001", "botauth.E002", "botauth.E004", "botauth.W001"]
+    assert ids(check_settings()) == [
+        "botauth.E001",
+        "botauth.E021",
+        "botauth.E002",
+        "botauth.E004",
+        "botauth.W001",
+    ]
 
 
 def test_check_is_registered(settings):

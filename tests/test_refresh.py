@@ -61,20 +61,11 @@ def test_rotate_posts_the_refresh_token_with_basic_client_auth(x):
     assert "Token" not in repr(rotated) and access(1) not in repr(rotated)
 
 
-def test_a_public_client_sends_its_client_id_in_the_body(x, settings):
-    settings.TWITTER_CLIENT_SECRET = ""
-    x.post(xtoken.TOKEN_URL, json=xtoken.answer(1))
-
-    rotation.rotate(refresh_token=xtoken.refresh(0))
-
-    request = x.calls[0].request
-    assert "Authorization" not in request.headers
-    assert xtoken.form(request)["client_id"] == xtoken.CLIENT_ID
-
-
 def test_without_a_client_id_nothing_is_sent(x, settings):
     settings.TWITTER_CLIENT_ID = ""
-    with pytest.raises(BotauthConfigurationError, match="Set TWITTER_CLIENT_ID"):
+    with pytest.raises(
+        BotauthConfigurationError, match="Set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET"
+    ):
         rotation.rotate(refresh_token=xtoken.refresh(0))
     assert len(x.calls) == 0
 

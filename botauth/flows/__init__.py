@@ -4,7 +4,8 @@ start_link() asks X for a flow and keeps it pending on the account; finish_link(
 callback parameters and, in one call, matches them to a pending flow of this user and completes
 or cancels it; complete_link() completes a flow the caller holds already (the PIN command);
 unlink() revokes and forgets. What differs between protocols lives in one module each
-(oauth1.py; OAuth 2.0 goes in oauth2.py beside it, chosen by its callback's parameters).
+(oauth1.py, oauth2.py), chosen at the start by the caller or the settings, at the callback by
+its parameters (protocol_for), and at unlink by what the account is linked with.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from botauth.exceptions import (
     FlowExpiredError,
     FlowNotFoundError,
     IdentityConflictError,
+    LinkError,
     XError,
     XRejectedError,
     XUnavailableError,
 )
-from botauth.flows import oauth1
+from botauth.flows import oauth1, oauth2
 from botauth.flows.protocol import LinkProtocol
 from botauth.models import ACCESS_CLEARED, PENDING_CLEARED, BotAccount
 from botauth.oauth import AccessGrant
@@ -46,6 +48,9 @@ __all__ = [
     "unlink",
 ]
 
+PROTOCOLS: dict[str, LinkProtocol] = {oauth1.NAME: oauth1, oauth2.NAME: oauth2}
+# The callback of the PIN flow, which only OAuth 1.0a has.
+OOB = "oob"
 NOT_FOUND = (
     "This authorization does not match a link you started: it is unknown, was already used, "
     "or was started by another user. Start again with “Link with X” on the bot account."
@@ -74,30 +79,67 @@ def _same(stored: str, given: str) -> bool:
 
 
 def protocol_for(query: QueryDict) -> LinkProtocol:
+    """The protocol whose callback this is, told by its parameters."""
+    given = set(query)
+    if given & set(oauth2.NAMES):
+        if given & set(oauth1.NAMES):
+            raise LinkError(
+                "X's answer mixes OAuth 1.0a and OAuth 2.0 parameters; it was not sent by X."
+            )
+        return oauth2
     return oauth1
 
 
+def protocol_named(name: str) -> LinkProtocol:
+    protocol = PROTOCOLS.get(name)
+    if protocol is None:
+        raise LinkError(
+            f"Unknown protocol {name[:20]!r}: use oauth1 (OAuth 1.0a) or oauth2 (OAuth 2.0). "
+            "Nothing was started."
+        )
+    return protocol
+
+
 @sensitive_variables()
-def start_link(*, account: BotAccount, user: Any, callback: str) -> str:
+def start_link(*, account: BotAccount, user: Any, callback: str, protocol: str = "") -> str:
     """Get a flow from X, keep it pending on the account, return the URL to send the person to.
 
-    Nothing is stored when X fails (XError propagates).
+    ``protocol`` is "oauth1" or "oauth2"; by default OAuth 2.0 when a Client ID is configured,
+    OAuth 1.0a otherwise, and always OAuth 1.0a for the PIN flow (callback "oob"). Nothing is
+    stored when X fails (XError propagates) or the protocol is unknown (LinkError).
     """
-    started = oauth1.start(callback=callback, screen_name=account.twitter_username)
-    account.begin_link(flow_key=started.key, flow_secret=started.secret, started_by=_person(user))
+    chosen = protocol_named(
+        protocol or (oauth1.NAME if callback == OOB else conf.default_protocol())
+    )
+    if callback == OOB and chosen is not oauth1:
+        raise LinkError("X's OAuth 2.0 has no PIN flow; link with OAuth 1.0a or from the admin.")
+    started = chosen.start(callback=callback, screen_name=account.twitter_username)
+    account.begin_link(
+        flow_key=started.key,
+        flow_secret=started.secret,
+        started_by=_person(user),
+        protocol=chosen.NAME,
+    )
     return started.url
 
 
 @sensitive_variables()
-def finish_link(*, query: QueryDict, user: Any) -> Finished:
-    """Complete or cancel, from X's callback parameters, the pending flow this user started."""
+def finish_link(*, query: QueryDict, user: Any, callback: str = "") -> Finished:
+    """Complete or cancel, from X's callback parameters, the pending flow this user started.
+
+    ``callback`` is the URL the flow was started with (OAuth 2.0 sends it to X again).
+    """
     protocol = protocol_for(query)
     answer = protocol.parse(query)
     account = find_pending(oauth_token=answer.key, user=user)
+    if (account.link_protocol or oauth1.NAME) != protocol.NAME:
+        raise FlowNotFoundError(NOT_FOUND)
     if answer.cancelled:
         account.clear_pending()
         return Finished(account=account, cancelled=True)
-    linked = _complete(account, key=answer.key, code=answer.code, user=user, protocol=protocol)
+    linked = _complete(
+        account, key=answer.key, code=answer.code, user=user, protocol=protocol, callback=callback
+    )
     return Finished(account=linked)
 
 
@@ -137,8 +179,10 @@ def clear_pending(account: BotAccount) -> None:
 def complete_link(*, account: BotAccount, oauth_token: str, verifier: str, user: Any) -> BotAccount:
     """Complete the account's pending OAuth 1.0a flow with X's verifier (or PIN)."""
     started_by = user.pk if user is not None else None
-    if account.link_started_by_id != started_by or not _same(
-        account.twitter_oauth_token, oauth_token
+    if (
+        account.link_started_by_id != started_by
+        or (account.link_protocol or oauth1.NAME) != oauth1.NAME
+        or not _same(account.twitter_oauth_token, oauth_token)
     ):
         raise FlowNotFoundError(NOT_FOUND)
     return _complete(account, key=oauth_token, code=verifier, user=user, protocol=oauth1)
@@ -146,7 +190,13 @@ def complete_link(*, account: BotAccount, oauth_token: str, verifier: str, user:
 
 @sensitive_variables()
 def _complete(
-    account: BotAccount, *, key: str, code: str, user: Any, protocol: LinkProtocol
+    account: BotAccount,
+    *,
+    key: str,
+    code: str,
+    user: Any,
+    protocol: LinkProtocol,
+    callback: str = "",
 ) -> BotAccount:
     """Exchange the code once and store the access pair and X identity.
 
@@ -166,7 +216,9 @@ def _complete(
     if not pending.filter(twitter_oauth_token=key).update(twitter_oauth_token=""):
         raise FlowNotFoundError(NOT_FOUND)
     try:
-        grant = protocol.exchange(key=key, secret=secret, code=code)
+        grant = protocol.exchange(
+            key=key, secret=secret, code=code, callback=callback or conf.callback_url()
+        )
     except XError:
         pending.filter(twitter_oauth_token="").update(twitter_oauth_token=key)
         raise
@@ -189,6 +241,10 @@ def _store(pk: int, grant: AccessGrant, *, linked_by: Any) -> BotAccount:
                     user_id=grant.user_id,
                     username=grant.screen_name,
                     linked_by=linked_by,
+                    protocol=grant.protocol,
+                    refresh_token=grant.refresh_token,
+                    expires_at=grant.expires_at,
+                    scopes=grant.scopes,
                 )
     except IntegrityError:
         # Another account took this X user between the check and the write.
@@ -226,9 +282,7 @@ def unlink(*, account: BotAccount) -> Unlinked:
     result = Unlinked(had_token=False)
     if account.is_linked and account.twitter_access_token:
         try:
-            oauth1.revoke(
-                token=account.twitter_access_token, secret=account.twitter_access_token_secret
-            )
+            _revoke(account)
             result = Unlinked(had_token=True, revoked=True)
         except XUnavailableError:
             result = Unlinked(had_token=True, reason="X did not answer")
@@ -236,3 +290,13 @@ def unlink(*, account: BotAccount) -> Unlinked:
             result = Unlinked(had_token=True, reason=f"X refused: {err.status or 'no status'}")
     account.forget_access()
     return result
+
+
+@sensitive_variables()
+def _revoke(account: BotAccount) -> None:
+    if account.protocol == oauth2.NAME:
+        oauth2.revoke(token=account.twitter_access_token, secret=account.twitter_refresh_token)
+    else:
+        oauth1.revoke(
+            token=account.twitter_access_token, secret=account.twitter_access_token_secret
+        )

@@ -60,7 +60,7 @@ def start(*, callback: str, screen_name: str) -> Started:
 
 
 @sensitive_variables()
-def exchange(*, key: str, secret: str, code: str) -> oauth.AccessGrant:
+def exchange(*, key: str, secret: str, code: str, callback: str = "") -> oauth.AccessGrant:
     request_token = oauth.RequestToken(token=key, secret=secret)
     return oauth.fetch_access_token(request_token=request_token, verifier=code)
 

@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from botauth.exceptions import BotauthError
-from botauth.models import BotAccount
+from botauth.models import SECRET_FIELDS, BotAccount
 
-FIELDS = ["twitter_oauth_token_secret", "twitter_access_token", "twitter_access_token_secret"]
+FIELDS = list(SECRET_FIELDS)
 
 
 class Command(BaseCommand):

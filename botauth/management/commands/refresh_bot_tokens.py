@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Max
 from django.db.models.functions import Length
 
-from botauth import conf, encryption, keepalive, rotation
+from botauth import conf, encryption, keepalive
 from botauth.durations import duration
 from botauth.exceptions import BotauthConfigurationError, DecryptionError
 from botauth.keepalive import Outcome
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         try:
             encryption.multi_fernet()
             if queryset.filter(protocol=BotAccount.Protocol.OAUTH2).exists():
-                rotation.client_credentials()
+                conf.client_credentials()
         except BotauthConfigurationError as err:
             raise CommandError(str(err), returncode=2) from err
         width = max(4, queryset.aggregate(w=Max(Length("name")))["w"] or 0)

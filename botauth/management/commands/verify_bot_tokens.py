@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -15,6 +15,15 @@ from botauth.durations import duration, positive_int
 from botauth.exceptions import BotauthConfigurationError, DecryptionError
 from botauth.models import LINKED_STATUSES, BotAccount
 from botauth.verification import Outcome, verify_accounts
+
+
+def access(outcome: Outcome) -> str:
+    """The ACCESS column: X's access level, or for OAuth 2.0 the token's expiry and scopes."""
+    if outcome.protocol != BotAccount.Protocol.OAUTH2:
+        return outcome.access_level or "-"
+    expires = outcome.token_expires_at
+    until = f"until {expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if expires else "no expiry"
+    return f"oauth2 {until}; scopes {outcome.scopes or '-'}"
 
 
 def select_accounts(*, names: list[str], stale_after: timedelta | None) -> QuerySet[BotAccount]:
@@ -72,12 +81,14 @@ class Command(BaseCommand):
         stale_after: timedelta | None,
         **options: Any,
     ) -> None:
+        queryset = select_accounts(names=names, stale_after=stale_after)
         try:
-            conf.consumer_credentials()
+            # OAuth 2.0 bots are checked with their own bearer token, without the app's keys.
+            if queryset.exclude(protocol=BotAccount.Protocol.OAUTH2).exists():
+                conf.consumer_credentials()
             encryption.multi_fernet()
         except BotauthConfigurationError as err:
             raise CommandError(str(err), returncode=2) from err
-        queryset = select_accounts(names=names, stale_after=stale_after)
         total = queryset.count()
         progress = not as_json and self.stderr.isatty() and total > 0
         width = max(4, queryset.aggregate(w=Max(Length("name")))["w"] or 0)
@@ -99,7 +110,7 @@ class Command(BaseCommand):
                 handle = f"@{outcome.username}" if outcome.username else "-"
                 self.stdout.write(
                     f"{outcome.name:<{width}}  {outcome.result:<12}  {handle:<16}  "
-                    f"{outcome.access_level or '-':<25}  {outcome.detail}".rstrip()
+                    f"{access(outcome):<25}  {outcome.detail}".rstrip()
                 )
                 if progress:
                     self.stderr.write(self.progress(counts, total), ending="")
