@@ -13,12 +13,15 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
+from botauth import tasks
 from botauth.models import BotAccount
 from tests import xtoken
 from tests.stubx import StubX, serving
@@ -92,3 +95,62 @@ def test_processes_posting_with_one_expired_token_refresh_it_once(transactional_
     assert account.twitter_refresh_token == stub.issued[-1] == stub.refresh_token
     assert account.twitter_access_token in stub.access_tokens
     assert account.status == BotAccount.Status.LINKED
+
+
+class ManyBotsX:
+    """X's token endpoint for many bots: each refresh token single use, every call counted."""
+
+    def __init__(self, x, accounts: list[BotAccount]) -> None:
+        self.valid = {account.twitter_refresh_token for account in accounts}
+        self.calls: list[str] = []
+        self.refused = 0
+        self.lock = threading.Lock()
+        x.add_callback("POST", xtoken.TOKEN_URL, callback=self.token)
+
+    def token(self, request):
+        time.sleep(0.05)  # long enough for the workers' claims to overlap
+        sent = xtoken.form(request)["refresh_token"]
+        with self.lock:
+            self.calls.append(sent)
+            if sent not in self.valid:
+                self.refused += 1
+                return 400, {}, json.dumps(xtoken.INVALID_TOKEN)
+            self.valid.remove(sent)
+            number = len(self.calls) + 100
+            self.valid.add(xtoken.refresh(number))
+        return 200, {"Content-Type": "application/json"}, json.dumps(xtoken.answer(number))
+
+
+def test_workers_sharing_the_refresh_task_refresh_each_bot_once(transactional_db, x, settings):
+    settings.TWITTER_CLIENT_ID = xtoken.CLIENT_ID
+    settings.TWITTER_CLIENT_SECRET = xtoken.CLIENT_SECRET
+    accounts = [
+        oauth2_bot(f"bot{i}", n=i, expires_in=timedelta(minutes=-1), user_id=str(i + 1))
+        for i in range(12)
+    ]
+    endpoint = ManyBotsX(x, accounts)
+    tallies: list[dict[str, int]] = []
+    barrier = threading.Barrier(4)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            tallies.append(tasks.refresh_due_tokens())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(endpoint.calls) == 12
+    assert len(set(endpoint.calls)) == 12
+    assert endpoint.refused == 0
+    assert sum(tally.get("refreshed", 0) for tally in tallies) == 12
+    assert all(set(tally) <= {"refreshed"} for tally in tallies)
+    assert sum(1 for tally in tallies if tally) > 1  # the work was shared
+    for account in accounts:
+        account.refresh_from_db()
+        assert account.twitter_refresh_token in endpoint.valid
