@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.environment import ROOT
 from bench.report import Section, results_document
 
-BENCHMARKS = ("verify", "link", "load", "media")
+BENCHMARKS = ("verify", "link", "load", "media", "refresh")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -46,7 +46,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     media.add_argument("--size-mib", type=int, default=None, help="file size in MiB (512)")
     media.add_argument("--runs", type=int, default=None, help="uploads per mode (3)")
     media.add_argument("--chunk-mib", type=int, default=None, help="segment size in MiB (4)")
-    for command in (verify, link, load, media):
+    refresh = commands.add_parser("refresh", help="OAuth 2.0 bots posting across token expiry")
+    refresh.add_argument("--processes", type=int, default=None, help="worker processes (4)")
+    refresh.add_argument("--threads", type=int, default=None, help="threads per process (8)")
+    refresh.add_argument("--bots", type=int, default=None, help="OAuth 2.0 bots (4)")
+    refresh.add_argument("--ttl", type=int, default=None, help="access token life, s (5)")
+    refresh.add_argument("--seconds", type=float, default=None, help="posting time, s (30)")
+    for command in (verify, link, load, media, refresh):
         command.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
         command.add_argument("--section", type=Path, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -80,6 +86,16 @@ def run_one(args: argparse.Namespace) -> Section:
         return media.run(
             media.Options(
                 **{**vars(base_media), **{k: given[k] for k in media_names if k in given}}
+            )
+        )
+    if args.benchmark == "refresh":
+        from bench import refresh
+
+        base_refresh = refresh.QUICK if args.quick else refresh.Options()
+        refresh_names = ("processes", "threads", "bots", "ttl", "seconds")
+        return refresh.run(
+            refresh.Options(
+                **{**vars(base_refresh), **{k: given[k] for k in refresh_names if k in given}}
             )
         )
     from bench import load

@@ -39,7 +39,7 @@ def refresh_lock(alias: str, pk: int) -> Iterator[None]:
             pk,
         )
     if connection.features.has_select_for_update:
-        # The row lock is taken by _read(locked=True) and held until this transaction ends.
+        # refresh.py locks the row (select_for_update) in it; held until the transaction ends.
         with transaction.atomic(using=connection.alias):
             yield
     elif fcntl is None:
@@ -48,6 +48,11 @@ def refresh_lock(alias: str, pk: int) -> Iterator[None]:
     else:
         with _machine_lock(connection, pk):
             yield
+
+
+def holds_row(alias: str) -> bool:
+    """Whether refresh_lock(alias, ...) is the row lock, held until the pair is stored."""
+    return bool(connections[alias].features.has_select_for_update)
 
 
 _process_locks: dict[tuple[str, int], threading.Lock] = {}

@@ -142,9 +142,10 @@ def _refresh(account: BotAccount) -> Current | BotauthError:
         raise
     now = timezone.now()
     with transaction.atomic(using=_alias()):
-        stored = _read(account.pk, locked=True)
+        # Holding the row lock, nobody changed the row; without one, it is read again.
+        stored = account if locks.holds_row(_alias()) else _read(account.pk, locked=True)
         if stored.twitter_refresh_token != sent:
-            # Re-linked or unlinked while X answered (only possible without a row lock).
+            # Re-linked or unlinked while X answered.
             logger.warning(
                 "Bot %r changed during its refresh; X's new pair is dropped.", stored.name
             )
