@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import time
 from datetime import timedelta
 
 import pytest
 import tweepy
+from django.core.management import call_command
 from django.utils import timezone
 
 from botauth import bearer, refresh
@@ -294,3 +297,19 @@ def test_an_oauth1_bot_with_an_app_token_reads_as_before(db, x, settings):
     x.get(f"{API}/2/tweets/{POST_ID}", json=post())
     make_linked("o1").get_tweepy_client().get_tweet(POST_ID)
     assert bearer_of(x.calls[0]) == "Bearer app-only-token"
+
+
+def test_refreshes_and_posts_at_debug_log_no_token(db, x, caplog):
+    caplog.set_level(logging.DEBUG)
+    TokenX(x, valid=xtoken.refresh(0))
+    x.post(f"{API}/2/tweets", json=created(), status=201)
+    account = oauth2_bot(expires_in=timedelta(seconds=-1))
+
+    account.get_tweepy_client().create_tweet(text="hello")
+    call_command("refresh_bot_tokens", "--expiring-within", "3h", stdout=io.StringIO())
+
+    assert "refreshed its OAuth 2.0 token" in caplog.text
+    for secret in (access(0), access(1), access(2), xtoken.CLIENT_SECRET):
+        assert secret not in caplog.text
+    for n in range(3):
+        assert xtoken.refresh(n) not in caplog.text
