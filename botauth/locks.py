@@ -50,6 +50,26 @@ def refresh_lock(alias: str, pk: int) -> Iterator[None]:
             yield
 
 
+def waits_together(alias: str) -> bool:
+    """Whether workers waiting for a refresh can wait all at once (PostgreSQL's FOR SHARE)."""
+    return connections[alias].vendor == "postgresql"
+
+
+@contextmanager
+def shared(alias: str, table: str, column: str, pk: int) -> Iterator[None]:
+    """Wait until whoever holds the row's lock is done; every waiter holding this wakes at once.
+
+    FOR SHARE conflicts with the refresher's FOR UPDATE, not with other FOR SHARE.
+    """
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    # The names are the model's own, quoted; only the pk is a parameter.
+    query = f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} = %s FOR SHARE"  # noqa: S608
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute(query, [pk])
+        yield
+
+
 def holds_row(alias: str) -> bool:
     """Whether refresh_lock(alias, ...) is the row lock, held until the pair is stored."""
     return bool(connections[alias].features.has_select_for_update)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from django.db import router, transaction
 from django.db.models import QuerySet
@@ -53,26 +53,34 @@ class Current:
 
 
 @sensitive_variables()
-def ensure_fresh(
-    *, pk: int, held: str, margin: timedelta, rejected: bool = False, force: bool = False
-) -> Current:
+def ensure_fresh(*, pk: int, held: str, margin: timedelta, rejected: bool = False) -> Current:
     """The bot's access token, refreshed at X first if it expires within `margin`.
 
     `held` is the token the caller has; `rejected` says X answered it 401, which a refresh cures
-    unless X issued it moments ago; `force` refreshes whatever the expiry. Raises NotLinkedError,
-    ReauthorizationRequiredError (X refused the refresh token: the account is marked for a
-    re-link), RefreshAnswerLostError or XUnavailableError (the stored pair is kept).
+    unless X issued it moments ago. Raises NotLinkedError, ReauthorizationRequiredError (X
+    refused the refresh token: the account is marked for a re-link), RefreshAnswerLostError or
+    XUnavailableError (the stored pair is kept).
     """
-    if not force:
-        seen = _read(pk)
-        if not _due(seen, held=held, rejected=rejected, margin=margin):
-            return _current(seen)
-    with locks.refresh_lock(_alias(), pk):
-        account = _read(pk, locked=True)
-        if not force and not _due(account, held=held, rejected=rejected, margin=margin):
-            logger.debug("Bot %r: picked up the token another worker refreshed.", account.name)
-            return _current(account)
-        outcome = _refresh(account)
+    seen = _read(pk)
+    if not _due(seen, held=held, rejected=rejected, margin=margin):
+        return _current(seen)
+    alias = _alias()
+    together = locks.waits_together(alias)
+    while True:
+        with locks.refresh_lock(alias, pk):
+            account = _read(pk, locked=True, skip_locked=together)
+            if account is not None:
+                if not _due(account, held=held, rejected=rejected, margin=margin):
+                    logger.debug("Bot %r: picked up the token another refreshed.", account.name)
+                    return _current(account)
+                outcome = _refresh(account)
+                break
+        # Another worker holds the row, refreshing it: wait until it is done, with every other
+        # waiter at once rather than one after another on the row lock, and read what it stored.
+        with locks.shared(alias, BotAccount._meta.db_table, str(BotAccount._meta.pk.column), pk):
+            stored = _read(pk)
+        if not _due(stored, held=held, rejected=rejected, margin=margin):
+            return _current(stored)
     if isinstance(outcome, BotauthError):
         raise outcome
     return outcome
@@ -211,13 +219,20 @@ def _current(account: BotAccount) -> Current:
     return Current(access_token=account.twitter_access_token, expires_at=account.token_expires_at)
 
 
-def _read(pk: int, *, locked: bool = False) -> BotAccount:
+@overload
+def _read(pk: int, *, locked: bool = False) -> BotAccount: ...
+@overload
+def _read(pk: int, *, locked: bool, skip_locked: bool) -> BotAccount | None: ...
+def _read(pk: int, *, locked: bool = False, skip_locked: bool = False) -> BotAccount | None:
+    """The row as stored now; with skip_locked, None when another transaction holds it."""
     queryset = BotAccount.objects.only(*READ_FIELDS)
     if locked:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(skip_locked=skip_locked)
     try:
         return queryset.get(pk=pk)
     except BotAccount.DoesNotExist:
+        if skip_locked:
+            return None
         raise NotLinkedError(f"Bot account {pk} no longer exists.") from None
 
 

@@ -2,6 +2,7 @@
 
 `python -m tests.race_worker PK X_URL THREADS`, with DJANGO_SETTINGS_MODULE and DATABASE_URL
 set; prints "ready", waits for a line on stdin, then prints the outcome of each post as JSON.
+Every other thread stalls between its first read of the row and the lock, past X's answer.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 
 
 def main(argv: list[str]) -> None:
@@ -18,10 +20,24 @@ def main(argv: list[str]) -> None:
     from django.db import connections
     from django.test import override_settings
 
+    from botauth import refresh
     from botauth.models import BotAccount
     from tests import xtoken
 
     pk, x_url, threads = int(argv[0]), argv[1], int(argv[2])
+    # Stragglers: threads descheduled between reading the row and taking the lock, for longer
+    # than X takes to answer, so that they take the lock after the refresh with a stale read.
+    stragglers = threading.local()
+    real_read = refresh._read
+
+    def read(pk: int, **options: object) -> object:
+        row = real_read(pk, **options)  # type: ignore[call-overload]
+        if not options and getattr(stragglers, "pause", 0):
+            time.sleep(stragglers.pause)
+            stragglers.pause = 0
+        return row
+
+    refresh._read = read  # type: ignore[assignment]
     with override_settings(
         BOTAUTH_X_API_URL=x_url,
         TWITTER_CLIENT_ID=xtoken.CLIENT_ID,
@@ -35,7 +51,8 @@ def main(argv: list[str]) -> None:
         barrier = threading.Barrier(threads)
         outcomes: list[str] = []
 
-        def post(client: object) -> None:
+        def post(client: object, straggler: bool) -> None:
+            stragglers.pause = 0.6 if straggler else 0
             try:
                 barrier.wait()
                 client.create_tweet(text="race")  # type: ignore[attr-defined]
@@ -45,7 +62,10 @@ def main(argv: list[str]) -> None:
             finally:
                 connections.close_all()
 
-        workers = [threading.Thread(target=post, args=(client,)) for client in clients]
+        workers = [
+            threading.Thread(target=post, args=(client, i % 2 == 1))
+            for i, client in enumerate(clients)
+        ]
         for worker in workers:
             worker.start()
         for worker in workers:

@@ -216,13 +216,6 @@ def test_a_stored_token_expiring_too_is_refreshed_even_if_newer(db, x):
     assert fresh(account, held=access(0)).access_token == access(2)
 
 
-def test_force_refreshes_a_fresh_token(db, x):
-    account = oauth2_bot()
-    endpoint = TokenX(x, valid=xtoken.refresh(0))
-    assert fresh(account, force=True).access_token == access(1)
-    assert endpoint.refreshes == 1
-
-
 def test_a_rejected_token_is_refreshed_once_it_is_not_brand_new(db, x):
     account = oauth2_bot(refreshed_ago=timedelta(minutes=30))
     endpoint = TokenX(x, valid=xtoken.refresh(0))
