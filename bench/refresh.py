@@ -165,6 +165,10 @@ def run(options: Options) -> Section:
     env.update(
         SANDBOX_OAUTH2_ACCESS_TOKEN_TTL=str(options.ttl),
         BOTAUTH_OAUTH2_REFRESH_MARGIN=str(options.margin),
+        # Each thread's clients sit idle between its posts; gunicorn's 2 s keep-alive would close
+        # their connections just as they are reused ("connection reset"), a failure of the
+        # benchmark's server, not of refreshing.
+        GUNICORN_CMD_ARGS="--keep-alive 75",
     )
     with django_on_throwaway_database(env, database=database):
         pks = seed_bots(options.bots, options.ttl)
@@ -276,7 +280,7 @@ def _section(
         f"one `get_tweepy_client()` per bot for the whole run and posting round-robin "
         f"(`create_tweet`, {options.pause_ms:g} ms pause) for {options.seconds:.0f} s "
         f"({elapsed:.0f} s with start-up), {options.bots} OAuth 2.0 bots. Sandbox: its own "
-        f"gunicorn (2 workers x 16 threads) on PostgreSQL, access tokens living "
+        f"gunicorn (2 workers x 16 threads, 75 s keep-alive) on PostgreSQL, access tokens living "
         f"{options.ttl} s (`SANDBOX_OAUTH2_ACCESS_TOKEN_TTL`), refreshed {options.margin:g} s "
         "before expiry (`BOTAUTH_OAUTH2_REFRESH_MARGIN`), no added latency. A waiting worker's "
         "extra latency is the time `refresh.ensure_fresh` took when it did not refresh itself "
