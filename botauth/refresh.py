@@ -141,6 +141,8 @@ def check_usable(account: BotAccount) -> None:
 def _refresh(account: BotAccount) -> Current | BotauthError:
     """Rotate the pair at X and store it; an error to raise once the lock is released."""
     sent = account.twitter_refresh_token
+    # The expiry counts from before the request: X's clock started no earlier.
+    now = timezone.now()
     try:
         rotated = rotation.rotate(refresh_token=sent)
     except rotation.Refused as refused:
@@ -148,7 +150,6 @@ def _refresh(account: BotAccount) -> Current | BotauthError:
     except BotauthError:
         logger.warning("Bot %r: the token refresh failed; the stored pair is kept.", account.name)
         raise
-    now = timezone.now()
     with transaction.atomic(using=_alias()):
         # Holding the row lock, nobody changed the row; without one, it is read again.
         stored = account if locks.holds_row(_alias()) else _read(account.pk, locked=True)

@@ -15,7 +15,11 @@ from django.utils import timezone
 
 from botauth import bearer, refresh
 from botauth.client import BotClient
-from botauth.exceptions import NotLinkedError, ReauthorizationRequiredError
+from botauth.exceptions import (
+    BotauthConfigurationError,
+    NotLinkedError,
+    ReauthorizationRequiredError,
+)
 from botauth.models import BotAccount
 from tests import spec, xmedia, xmock, xtoken
 from tests.conftest import make_linked
@@ -313,3 +317,10 @@ def test_refreshes_and_posts_at_debug_log_no_token(db, x, caplog):
         assert secret not in caplog.text
     for n in range(3):
         assert xtoken.refresh(n) not in caplog.text
+
+
+@pytest.mark.parametrize("margin", [-1, "soon", 7200])
+def test_a_wrong_margin_names_the_setting(db, settings, margin):
+    settings.BOTAUTH_OAUTH2_REFRESH_MARGIN = margin
+    with pytest.raises(BotauthConfigurationError, match="BOTAUTH_OAUTH2_REFRESH_MARGIN must be"):
+        oauth2_bot().get_tweepy_client()
