@@ -22,15 +22,36 @@ from botauth import refresh
 RETRIED = "_botauth_retried"
 
 
+class _Bot:
+    """What this process's clients of one bot share: one of them asks refresh.py at a time, and
+    the others holding the token it replaced take the new one instead of each asking again."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        # (the token replaced, what replaced it)
+        self.latest: tuple[str, refresh.Current] | None = None
+
+
+_bots: dict[int, _Bot] = {}
+_bots_guard = threading.Lock()
+
+
+def _bot(pk: int) -> _Bot:
+    with _bots_guard:
+        return _bots.setdefault(pk, _Bot())
+
+
 class OAuth2UserAuth(AuthBase):
     """Bearer auth acting as one OAuth 2.0 bot account; safe to share between threads."""
+
+    _state: tuple[str, float]
 
     @sensitive_variables()
     def __init__(self, *, pk: int, name: str, current: refresh.Current, margin: timedelta) -> None:
         self.pk = pk
         self.name = name
         self.margin = margin
-        self._lock = threading.Lock()
+        self._bot = _bot(pk)
         self._adopt(current)
 
     def __repr__(self) -> str:
@@ -47,11 +68,15 @@ class OAuth2UserAuth(AuthBase):
         token, fresh_until = self._state
         if time.time() < fresh_until:
             return token
-        with self._lock:
-            # Another thread sharing this client may have refreshed while this one waited.
+        bot = self._bot
+        with bot.lock:
+            # Another client of this bot in this process may have replaced this token meanwhile.
+            if bot.latest is not None and bot.latest[0] == self._state[0]:
+                self._adopt(bot.latest[1])
             token, fresh_until = self._state
             if time.time() >= fresh_until:
                 current = refresh.ensure_fresh(pk=self.pk, held=token, margin=self.margin)
+                bot.latest = (token, current)
                 self._adopt(current)
             return self._state[0]
 
@@ -61,8 +86,9 @@ class OAuth2UserAuth(AuthBase):
         if response.status_code != 401 or getattr(sent, RETRIED, False):
             return response
         used = str(sent.headers.get("Authorization", "")).removeprefix("Bearer ")
-        with self._lock:
+        with self._bot.lock:
             current = refresh.ensure_fresh(pk=self.pk, held=used, margin=self.margin, rejected=True)
+            self._bot.latest = (used, current)
             self._adopt(current)
         if current.access_token == used or not isinstance(sent.body, bytes | str | None):
             return response  # a refresh cannot cure it, or the body cannot be sent again
@@ -80,7 +106,7 @@ class OAuth2UserAuth(AuthBase):
         return again
 
     def _adopt(self, current: refresh.Current) -> None:
-        # One tuple, replaced whole: a thread reading it without the lock sees a matching pair.
         expires = current.expires_at
         fresh_until = float("inf") if expires is None else expires.timestamp()
+        # One tuple, replaced whole: a thread reading it without the lock sees a matching pair.
         self._state = (current.access_token, fresh_until - self.margin.total_seconds())

@@ -1,8 +1,9 @@
 """One process of the refresh race (test_refresh_race.py): threads that post at a signal.
 
-`python -m tests.race_worker PK X_URL THREADS`, with DJANGO_SETTINGS_MODULE and DATABASE_URL
-set; prints "ready", waits for a line on stdin, then prints the outcome of each post as JSON.
-Every other thread stalls between its first read of the row and the lock, past X's answer.
+`python -m tests.race_worker PK X_URL THREADS straggle|prompt`, with DJANGO_SETTINGS_MODULE and
+DATABASE_URL set; prints "ready", waits for a line on stdin, then prints the outcome of each post
+as JSON. With "straggle", its threads stall between their first read of the row and the lock,
+past X's answer.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def main(argv: list[str]) -> None:
     from botauth.models import BotAccount
     from tests import xtoken
 
-    pk, x_url, threads = int(argv[0]), argv[1], int(argv[2])
+    pk, x_url, threads, straggle = int(argv[0]), argv[1], int(argv[2]), argv[3] == "straggle"
     # Stragglers: threads descheduled between reading the row and taking the lock, for longer
     # than X takes to answer, so that they take the lock after the refresh with a stale read.
     stragglers = threading.local()
@@ -62,10 +63,7 @@ def main(argv: list[str]) -> None:
             finally:
                 connections.close_all()
 
-        workers = [
-            threading.Thread(target=post, args=(client, i % 2 == 1))
-            for i, client in enumerate(clients)
-        ]
+        workers = [threading.Thread(target=post, args=(client, straggle)) for client in clients]
         for worker in workers:
             worker.start()
         for worker in workers:

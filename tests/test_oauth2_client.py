@@ -30,6 +30,12 @@ POST_ID = "1456012973835788293"
 
 
 @pytest.fixture(autouse=True)
+def one_process_per_test():
+    # These tests reuse token values; a real process never sees one twice.
+    bearer._bots.clear()
+
+
+@pytest.fixture(autouse=True)
 def client_app(settings):
     settings.TWITTER_CLIENT_ID = xtoken.CLIENT_ID
     settings.TWITTER_CLIENT_SECRET = xtoken.CLIENT_SECRET
@@ -324,3 +330,20 @@ def test_a_wrong_margin_names_the_setting(db, settings, margin):
     settings.BOTAUTH_OAUTH2_REFRESH_MARGIN = margin
     with pytest.raises(BotauthConfigurationError, match="BOTAUTH_OAUTH2_REFRESH_MARGIN must be"):
         oauth2_bot().get_tweepy_client()
+
+
+def test_clients_of_one_bot_in_a_process_ask_once_for_a_new_token(db, x, django_assert_num_queries):
+    TokenX(x, valid=xtoken.refresh(0))
+    x.post(f"{API}/2/tweets", json=created(), status=201)
+    account = oauth2_bot(expires_in=timedelta(seconds=-1))
+    first, second = account.get_tweepy_client(), account.get_tweepy_client()
+
+    first.create_tweet(text="a")
+    with django_assert_num_queries(0):
+        second.create_tweet(text="b")
+
+    assert [bearer_of(call) for call in x.calls if call.request.url.endswith("/tweets")] == [
+        f"Bearer {access(1)}",
+        f"Bearer {access(1)}",
+    ]
+    assert len([call for call in x.calls if call.request.url == xtoken.TOKEN_URL]) == 1

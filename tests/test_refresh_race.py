@@ -50,16 +50,18 @@ def worker_env() -> dict[str, str]:
 
 def race(account: BotAccount, stub: StubX) -> list[str]:
     command = [sys.executable, "-m", "tests.race_worker", str(account.pk), stub.url, str(THREADS)]
+    # Half the processes stall between reading the row and taking the lock, past X's answer: they
+    # take the lock after the refresh, with a stale read.
     processes = [
         subprocess.Popen(
-            command,
+            [*command, "straggle" if i % 2 else "prompt"],
             cwd=ROOT,
             env=worker_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
-        for _ in range(PROCESSES)
+        for i in range(PROCESSES)
     ]
     try:
         for process in processes:
