@@ -197,7 +197,7 @@ def _section(
 ) -> Section:
     posts = [p for r in results for p in r["posts"]]
     failures = [f for r in results for f in r["failures"]]
-    calls = [tuple(call) for r in results for call in r["fresh_calls"]]
+    calls = [tuple(call) for r in results for call in r["new_tokens"]]
     x_calls = [d for r in results for d in r["x_calls"]]
     refreshes = [(pk, start, end, x) for pk, start, end, x in calls if x is not None]
     waits = [(pk, start, end) for pk, start, end, x in calls if x is None]
@@ -283,8 +283,9 @@ def _section(
         f"gunicorn (2 workers x 16 threads, 75 s keep-alive) on PostgreSQL, access tokens living "
         f"{options.ttl} s (`SANDBOX_OAUTH2_ACCESS_TOKEN_TTL`), refreshed {options.margin:g} s "
         "before expiry (`BOTAUTH_OAUTH2_REFRESH_MARGIN`), no added latency. A waiting worker's "
-        "extra latency is the time `refresh.ensure_fresh` took when it did not refresh itself "
-        "(it waited on the row lock, or read the token another stored); the round trip it "
+        "extra latency is the time a client's `OAuth2UserAuth.token()` took to get a new token "
+        "it did not refresh itself (it waited for another thread of its process, or for another "
+        "process's refresh on the row lock, or read the token another stored); the round trip it "
         "waited for is that of the same bot's refresh running meanwhile in any process (wall "
         "clock, one machine).\n\n"
         f"{table(['', 'measured', ''], rows)}\n\n{table(['goal', 'measured', ''], goals)}\n"

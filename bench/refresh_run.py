@@ -3,8 +3,9 @@
 `python -m bench.refresh_run --bots 1,2 --threads 8 --seconds 30 --pause-ms 10` with the
 benchmark's environment. Each thread holds one client per bot, built before the start (a
 long-running bot), and posts round-robin. Prints "ready", waits for a line on stdin, then prints
-one JSON object: posts, failures, each refresh.ensure_fresh call (bot, wall-clock start and end,
-and the round trip to X's token endpoint when it refreshed itself) and each round trip to X.
+one JSON object: posts, failures, each time a client got a new token (bot, wall-clock start and
+end of `OAuth2UserAuth.token()`, and the round trip to X's token endpoint when it refreshed
+itself) and each round trip to X.
 """
 
 from __future__ import annotations
@@ -30,23 +31,27 @@ def main(argv: list[str]) -> None:
     django.setup()
     from django.db import connections
 
-    from botauth import refresh, rotation
+    from botauth import rotation
+    from botauth.bearer import OAuth2UserAuth
     from botauth.models import BotAccount
 
     lock = threading.Lock()
     local = threading.local()
-    # (bot pk, start, end, X round trip inside or None when it did not refresh itself)
-    fresh_calls: list[tuple[int, float, float, float | None]] = []
+    # (bot pk, start, end, X round trip when this call refreshed at X itself, else None): every
+    # time a client got a new token, whether it refreshed it or waited for another's refresh.
+    new_tokens: list[tuple[int, float, float, float | None]] = []
     x_calls: list[float] = []
-    real_ensure, real_rotate = refresh.ensure_fresh, rotation.rotate
+    real_token, real_rotate = OAuth2UserAuth.token, rotation.rotate
 
-    def timed_ensure(**kwargs: Any) -> refresh.Current:
+    def timed_token(self: OAuth2UserAuth) -> str:
+        held = self._state[0]
         local.x = None
         started = time.time()
-        current = real_ensure(**kwargs)
-        with lock:
-            fresh_calls.append((kwargs["pk"], started, time.time(), local.x))
-        return current
+        token = real_token(self)
+        if token != held:
+            with lock:
+                new_tokens.append((self.pk, started, time.time(), local.x))
+        return token
 
     def timed_rotate(**kwargs: Any) -> rotation.Rotated:
         started = time.perf_counter()
@@ -57,7 +62,7 @@ def main(argv: list[str]) -> None:
             with lock:
                 x_calls.append(local.x)
 
-    refresh.ensure_fresh = timed_ensure
+    OAuth2UserAuth.token = timed_token  # type: ignore[method-assign]
     rotation.rotate = timed_rotate
 
     pks = [int(pk) for pk in args.bots.split(",")]
@@ -98,7 +103,7 @@ def main(argv: list[str]) -> None:
         thread.join()
     print(
         json.dumps(
-            {"posts": posts, "failures": failures, "fresh_calls": fresh_calls, "x_calls": x_calls}
+            {"posts": posts, "failures": failures, "new_tokens": new_tokens, "x_calls": x_calls}
         ),
         flush=True,
     )
