@@ -55,19 +55,14 @@ def waits_together(alias: str) -> bool:
     return connections[alias].vendor == "postgresql"
 
 
-@contextmanager
-def shared(alias: str, table: str, column: str, pk: int) -> Iterator[None]:
-    """Wait until whoever holds the row's lock is done; every waiter holding this wakes at once.
-
-    FOR SHARE conflicts with the refresher's FOR UPDATE, not with other FOR SHARE.
-    """
-    connection = connections[alias]
-    quote = connection.ops.quote_name
+def share_query(alias: str, table: str, columns: list[str]) -> str:
+    """SELECT the row by its pk (the first column), FOR SHARE: it waits until whoever holds the
+    row's lock is done, and every waiter holding it wakes at once (FOR SHARE conflicts with the
+    refresher's FOR UPDATE, not with another FOR SHARE)."""
+    quote = connections[alias].ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
     # The names are the model's own, quoted; only the pk is a parameter.
-    query = f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} = %s FOR SHARE"  # noqa: S608
-    with transaction.atomic(using=alias), connection.cursor() as cursor:
-        cursor.execute(query, [pk])
-        yield
+    return f"SELECT {names} FROM {quote(table)} WHERE {quote(columns[0])} = %s FOR SHARE"  # noqa: S608
 
 
 def holds_row(alias: str) -> bool:

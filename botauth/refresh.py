@@ -10,6 +10,7 @@ and a refused refresh token marks the account for a re-link only if it is still 
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, overload
@@ -77,8 +78,7 @@ def ensure_fresh(*, pk: int, held: str, margin: timedelta, rejected: bool = Fals
                 break
         # Another worker holds the row, refreshing it: wait until it is done, with every other
         # waiter at once rather than one after another on the row lock, and read what it stored.
-        with locks.shared(alias, BotAccount._meta.db_table, str(BotAccount._meta.pk.column), pk):
-            stored = _read(pk)
+        stored = _read_shared(alias, pk)
         if not _due(stored, held=held, rejected=rejected, margin=margin):
             return _current(stored)
     if isinstance(outcome, BotauthError):
@@ -150,9 +150,11 @@ def _refresh(account: BotAccount) -> Current | BotauthError:
     except BotauthError:
         logger.warning("Bot %r: the token refresh failed; the stored pair is kept.", account.name)
         raise
-    with transaction.atomic(using=_alias()):
-        # Holding the row lock, nobody changed the row; without one, it is read again.
-        stored = account if locks.holds_row(_alias()) else _read(account.pk, locked=True)
+    holds_row = locks.holds_row(_alias())
+    # Holding the row lock, the transaction is open and nobody changed the row; without one,
+    # the row is read again in a short transaction.
+    with nullcontext() if holds_row else transaction.atomic(using=_alias()):
+        stored = account if holds_row else _read(account.pk, locked=True)
         if stored.twitter_refresh_token != sent:
             # Re-linked or unlinked while X answered.
             logger.warning(
@@ -235,6 +237,19 @@ def _read(pk: int, *, locked: bool = False, skip_locked: bool = False) -> BotAcc
         if skip_locked:
             return None
         raise NotLinkedError(f"Bot account {pk} no longer exists.") from None
+
+
+def _read_shared(alias: str, pk: int) -> BotAccount:
+    """The row once whoever holds its lock (the refresher) is done, read by every waiter at once."""
+    meta = BotAccount._meta
+    column_of = {field.name: str(field.column) for field in meta.concrete_fields}
+    columns = [str(meta.pk.column), *(column_of[name] for name in READ_FIELDS if name != "pk")]
+    query = locks.share_query(alias, meta.db_table, columns)
+    with transaction.atomic(using=alias):
+        rows = list(BotAccount.objects.using(alias).raw(query, [pk]))
+    if not rows:
+        raise NotLinkedError(f"Bot account {pk} no longer exists.")
+    return rows[0]
 
 
 def _alias() -> str:

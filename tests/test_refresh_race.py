@@ -19,13 +19,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+from django.utils import timezone
 
-from botauth import tasks
+from botauth import refresh, tasks
 from botauth.models import BotAccount
 from tests import xtoken
 from tests.stubx import StubX, serving
-from tests.xtoken import oauth2_bot
+from tests.xtoken import access, oauth2_bot
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,3 +157,25 @@ def test_workers_sharing_the_refresh_task_refresh_each_bot_once(transactional_db
     for account in accounts:
         account.refresh_from_db()
         assert account.twitter_refresh_token in endpoint.valid
+
+
+def test_a_waiter_reads_the_row_once_the_refresher_is_done(transactional_db):
+    account = oauth2_bot("shared", n=3)
+    got: list[BotAccount] = []
+    with transaction.atomic():
+        BotAccount.objects.select_for_update().get(pk=account.pk)  # the refresher holds the row
+        waiter = threading.Thread(
+            target=lambda: (
+                got.append(refresh._read_shared("default", account.pk)),
+                connections.close_all(),
+            )
+        )
+        waiter.start()
+        waiter.join(timeout=0.5)
+        assert waiter.is_alive()  # FOR SHARE waits for the FOR UPDATE
+        BotAccount.objects.filter(pk=account.pk).update(token_refreshed_at=timezone.now())
+    waiter.join(timeout=10)
+    [row] = got
+    assert (row.pk, row.name, row.twitter_access_token) == (account.pk, "shared", access(3))
+    assert row.twitter_refresh_token == xtoken.refresh(3)
+    assert row.token_refreshed_at is not None
