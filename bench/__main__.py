@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.environment import ROOT
 from bench.report import Section, results_document
 
-BENCHMARKS = ("verify", "link", "load", "media", "sandbox-media", "client_overhead")
+BENCHMARKS = ("verify", "link", "load", "media", "sandbox-media", "client_overhead", "refresh")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -56,7 +56,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     overhead.add_argument("--rounds", type=int, default=None, help="alternating rounds (5)")
     overhead.add_argument("--calls", type=int, default=None, help="calls per kind per round (400)")
     overhead.add_argument("--latency-ms", type=float, default=None, help="added by the stub (0)")
-    for command in (verify, link, load, media, sandbox_media, overhead):
+    refresh = commands.add_parser("refresh", help="OAuth 2.0 bots posting across token expiry")
+    refresh.add_argument("--processes", type=int, default=None, help="worker processes (4)")
+    refresh.add_argument("--threads", type=int, default=None, help="threads per process (8)")
+    refresh.add_argument("--bots", type=int, default=None, help="OAuth 2.0 bots (4)")
+    refresh.add_argument("--ttl", type=int, default=None, help="access token life, s (5)")
+    refresh.add_argument("--seconds", type=float, default=None, help="posting time, s (30)")
+    for command in (verify, link, load, media, sandbox_media, overhead, refresh):
         command.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
         command.add_argument("--section", type=Path, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -109,6 +115,16 @@ def run_one(args: argparse.Namespace) -> Section:
         return client_overhead.run(
             client_overhead.Options(
                 **{**vars(base_overhead), **{k: given[k] for k in overhead_names if k in given}}
+            )
+        )
+    if args.benchmark == "refresh":
+        from bench import refresh
+
+        base_refresh = refresh.QUICK if args.quick else refresh.Options()
+        refresh_names = ("processes", "threads", "bots", "ttl", "seconds")
+        return refresh.run(
+            refresh.Options(
+                **{**vars(base_refresh), **{k: given[k] for k in refresh_names if k in given}}
             )
         )
     from bench import load

@@ -37,6 +37,8 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
 
     ``timeout`` (seconds) applies to every request, BOTAUTH_REQUEST_TIMEOUT when not given;
     ``sleep`` is what waiting for X calls (media processing, ``wait_on_rate_limit``).
+    ``oauth2`` makes it act as an OAuth 2.0 bot: every call, whatever its ``user_auth``, sends
+    the bot's user token, kept fresh by that auth; ``user_id`` is the bot's X user id.
     """
 
     def __init__(
@@ -44,18 +46,48 @@ class BotClient(tweepy.Client):  # type: ignore[misc]
         *args: Any,
         timeout: float | None = None,
         sleep: Callable[[float], object] = time.sleep,
+        oauth2: AuthBase | None = None,
+        user_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.session = XSession(timeout=timeout)
         self.sleep = sleep
+        self.oauth2 = oauth2
+        self.user_id = user_id
+        if oauth2 is not None:
+            # tweepy sets "Bearer <bearer_token>" itself; the session's auth replaces it.
+            self.session.auth = oauth2
+
+    def request(
+        self,
+        method: str,
+        route: str,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        user_auth: bool = False,
+    ) -> requests.Response:
+        if self.oauth2 is not None:
+            # tweepy's user_auth=True means OAuth 1.0a; an OAuth 2.0 bot's token is a bearer.
+            user_auth = False
+        elif not user_auth and not self.bearer_token and self.access_token:
+            # No app-only token: act as the bot, so that get_tweet and get_user work alike.
+            user_auth = True
+        return super().request(method, route, params, json, user_auth)  # type: ignore[no-any-return]
+
+    def _get_authenticating_user_id(self, *, oauth_1: bool = False) -> str:
+        # tweepy reads it from an OAuth 1.0a token's prefix or asks /2/users/me; the account knows.
+        if self.user_id:
+            return self.user_id
+        return super()._get_authenticating_user_id(oauth_1=oauth_1)  # type: ignore[no-any-return]
 
     def user_context_auth(self) -> AuthBase:
-        """The requests auth that acts as the bot: OAuth 1.0a with its access pair.
+        """The requests auth that acts as the bot: its OAuth 2.0 user token, or OAuth 1.0a.
 
-        The one place media upload gets its credentials; a client holding an OAuth 2.0 user
-        token would return ``tweepy.OAuth2BearerHandler(token)`` here instead.
+        The one place media upload gets its credentials.
         """
+        if self.oauth2 is not None:
+            return self.oauth2
         if not (
             self.consumer_key
             and self.consumer_secret

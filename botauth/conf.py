@@ -155,3 +155,18 @@ def health_write_interval() -> timedelta:
 
 def health_confirm_after() -> timedelta:
     return timedelta(seconds=float(getattr(settings, "BOTAUTH_HEALTH_CONFIRM_AFTER", 3 * 3600)))
+
+
+def oauth2_refresh_margin() -> timedelta:
+    """How long before its expiry an OAuth 2.0 access token is refreshed (X's live 2 hours)."""
+    value = getattr(settings, "BOTAUTH_OAUTH2_REFRESH_MARGIN", 300)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds < 7200:
+        raise BotauthConfigurationError(
+            "BOTAUTH_OAUTH2_REFRESH_MARGIN must be a number of seconds from 0 to under 7200 "
+            f"(X's tokens live 2 hours), not {value!r}."
+        )
+    return timedelta(seconds=seconds)

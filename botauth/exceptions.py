@@ -121,3 +121,19 @@ class XOAuth2Error(XRejectedError):
     def __init__(self, message: str, *, status: int | None = None, error: str = "") -> None:
         super().__init__(message, status=status)
         self.error = error
+
+
+class ReauthorizationRequiredError(XOAuth2Error):
+    """X refused the bot's OAuth 2.0 refresh token: the bot must be linked with X again.
+
+    The grant was revoked on X, or its refresh token was used elsewhere (X's refresh tokens are
+    single use). The account is marked invalid with the reason; only a re-link cures it.
+    """
+
+
+class RefreshAnswerLostError(XUnavailableError):
+    """botauth sent an OAuth 2.0 refresh to X, but X's answer never arrived.
+
+    The stored tokens are unchanged. If X did rotate them, the old refresh token is dead and the
+    next refresh is refused (then ReauthorizationRequiredError); otherwise the next one works.
+    """

@@ -32,6 +32,7 @@ ACCESS_CLEARED: dict[str, Any] = {
     "twitter_access_token_secret": "",
     "twitter_refresh_token": "",
     "token_expires_at": None,
+    "token_refreshed_at": None,
     "scopes": "",
     "protocol": "",
     "twitter_user_id": "",
@@ -105,6 +106,7 @@ class BotAccount(models.Model):
         ERROR = "error", _("Error")
         # OAuth 2.0: the access token's 2 hours are over; X is not asked until it is refreshed.
         EXPIRED = "expired", _("Expired (needs a refresh)")
+        REFRESH_REFUSED = "refresh_refused", _("Refresh refused (re-link)")
 
     name = models.CharField(
         _("name"),
@@ -190,6 +192,12 @@ class BotAccount(models.Model):
         max_length=500,
         blank=True,
         help_text=_("The OAuth 2.0 scopes X granted (X's scope), separated by spaces."),
+    )
+    token_refreshed_at = models.DateTimeField(
+        _("token refreshed at"),
+        null=True,
+        blank=True,
+        help_text=_("When botauth last rotated the OAuth 2.0 pair; empty until the first refresh."),
     )
     twitter_user_id = models.CharField(
         _("X user id"),
@@ -331,7 +339,14 @@ class BotAccount(models.Model):
         given. Other keyword arguments go to tweepy.Client. Raises NotLinkedError when the
         account has no access pair. It is a botauth.client.BotClient: ``media_upload()``
         uploads pictures and videos through X's v2 media endpoints.
+
+        An OAuth 2.0 bot's client sends its user token on every call (no ``user_auth``
+        argument needed), refreshes it when it is about to expire (BOTAUTH_OAUTH2_REFRESH_MARGIN)
+        or on a 401 a refresh can cure, and picks up a token another worker refreshed. It
+        raises ReauthorizationRequiredError once X refuses the bot's refresh token.
         """
+        if self.protocol == self.Protocol.OAUTH2:
+            return self._oauth2_client(**kwargs)
         access_token, access_token_secret = self.access_pair()
         consumer_key, consumer_secret = conf.consumer_credentials()
         timeout = kwargs.pop("timeout", None)
@@ -348,6 +363,29 @@ class BotAccount(models.Model):
         return client
 
     @sensitive_variables()
+    def _oauth2_client(self, **kwargs: Any) -> BotClient:
+        # Imported here: refresh.py reads and writes this model.
+        from botauth import refresh
+        from botauth.bearer import OAuth2UserAuth
+
+        if not (self.is_linked and self.twitter_access_token):
+            raise NotLinkedError(
+                f"Bot account {self.name!r} is not linked to X: link it from the admin "
+                "(“Link with X”)."
+            )
+        refresh.check_usable(self)
+        auth = OAuth2UserAuth(
+            pk=self.pk,
+            name=self.name,
+            current=refresh.Current(
+                access_token=self.twitter_access_token, expires_at=self.token_expires_at
+            ),
+            margin=conf.oauth2_refresh_margin(),
+        )
+        timeout = kwargs.pop("timeout", None)
+        return BotClient(oauth2=auth, user_id=self.twitter_user_id, timeout=timeout, **kwargs)
+
+    @sensitive_variables()
     def get_tweepy_api(self, **kwargs: Any) -> tweepy.API:
         """A tweepy.API for the v1.1 endpoints X still answers, acting as this bot.
 
@@ -356,6 +394,11 @@ class BotAccount(models.Model):
         unless ``timeout`` is given; other keyword arguments go to tweepy.API. Raises
         NotLinkedError when not linked.
         """
+        if self.protocol == self.Protocol.OAUTH2:
+            raise NotLinkedError(
+                f"Bot account {self.name!r} is linked with OAuth 2.0, which X's v1.1 API does not "
+                "take: use get_tweepy_client() (API v2), or re-link it with OAuth 1.0a."
+            )
         access_token, access_token_secret = self.access_pair()
         consumer_key, consumer_secret = conf.consumer_credentials()
         auth = tweepy.OAuth1UserHandler(

@@ -129,6 +129,8 @@ if not DEBUG:
 TWITTER_API_BEARER_TOKEN = env.str("TWITTER_API_BEARER_TOKEN", default="")
 BOTAUTH_ENCRYPTION_KEYS = env.list("BOTAUTH_ENCRYPTION_KEYS", default=[])
 BOTAUTH_CALLBACK_URL = env.str("BOTAUTH_CALLBACK_URL", default="")
+# Seconds before expiry an OAuth 2.0 bot's token is refreshed (X's tokens live 2 hours).
+BOTAUTH_OAUTH2_REFRESH_MARGIN = env.float("BOTAUTH_OAUTH2_REFRESH_MARGIN", default=300)
 if not DEBUG and not BOTAUTH_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
         "Set BOTAUTH_ENCRYPTION_KEYS: tokens are stored encrypted and DEBUG is off. Generate a "
