@@ -168,11 +168,12 @@ def forget() -> None:
         _known.clear()
 
 
-def _signed_by_the_bot(request: requests.PreparedRequest) -> bool:
-    # App-only (Bearer) requests say nothing about the bot's token: X even sends an
-    # x-access-level for the app on them.
+def _signed_by_the_bot(request: requests.PreparedRequest, *, bearer_is_the_bots: bool) -> bool:
+    # For an OAuth 1.0a bot a Bearer request is app-only and says nothing about the bot's token
+    # (X even sends an x-access-level for the app on them); an OAuth 2.0 bot's Bearer is its own.
     header: str | bytes = request.headers.get("Authorization", "")
-    return (header.decode("latin-1") if isinstance(header, bytes) else header).startswith("OAuth ")
+    text = header.decode("latin-1") if isinstance(header, bytes) else header
+    return text.startswith("OAuth ") or (bearer_is_the_bots and text.startswith("Bearer "))
 
 
 class TrafficHook:
@@ -184,6 +185,7 @@ class TrafficHook:
 
     def __init__(self, account: BotAccount) -> None:
         self.key: tuple[int, datetime | None] = (account.pk, account.linked_at)
+        self.bearer_is_the_bots = account.protocol == botauth_models.BotAccount.Protocol.OAUTH2
         self.interval = conf.health_write_interval()
         seen = account.last_seen_working_at
         with _lock:
@@ -208,7 +210,9 @@ class TrafficHook:
 
     def __call__(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         try:
-            if self.key[0] is None or not _signed_by_the_bot(response.request):
+            if self.key[0] is None or not _signed_by_the_bot(
+                response.request, bearer_is_the_bots=self.bearer_is_the_bots
+            ):
                 return
             fields = self.changes(response, read_body=not kwargs.get("stream"))
         except Exception as err:  # bot code gets X's answer whatever happens here

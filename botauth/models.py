@@ -383,7 +383,9 @@ class BotAccount(models.Model):
             margin=conf.oauth2_refresh_margin(),
         )
         timeout = kwargs.pop("timeout", None)
-        return BotClient(oauth2=auth, user_id=self.twitter_user_id, timeout=timeout, **kwargs)
+        client = BotClient(oauth2=auth, user_id=self.twitter_user_id, timeout=timeout, **kwargs)
+        client.session.hooks["response"].append(health.TrafficHook(self))
+        return client
 
     @sensitive_variables()
     def get_tweepy_api(self, **kwargs: Any) -> tweepy.API:

@@ -138,7 +138,11 @@ def test_like_uses_the_accounts_user_id_without_asking_x(db, x):
 
 def test_no_database_query_while_the_token_is_fresh(db, x, django_assert_num_queries):
     x.post(f"{API}/2/tweets", json=created(), status=201)
-    client = oauth2_bot().get_tweepy_client()
+    account = oauth2_bot()
+    # Seen working a moment ago: the health hook writes at most once per interval.
+    BotAccount.objects.filter(pk=account.pk).update(last_seen_working_at=timezone.now())
+    account.refresh_from_db()
+    client = account.get_tweepy_client()
     with django_assert_num_queries(0):
         for _ in range(3):
             client.create_tweet(text="hello")
@@ -348,3 +352,16 @@ def test_clients_of_one_bot_in_a_process_ask_once_for_a_new_token(db, x, django_
         f"Bearer {access(1)}",
     ]
     assert len([call for call in x.calls if call.request.url == xtoken.TOKEN_URL]) == 1
+
+
+def test_an_oauth2_bots_own_traffic_tells_its_health(db, x):
+    account = oauth2_bot()
+    x.post(f"{API}/2/tweets", json=created(), status=201)
+    unauthorized(x, "GET", f"{API}/2/users/me")
+
+    account.get_tweepy_client().create_tweet(text="hello")
+
+    account.refresh_from_db()
+    assert account.last_seen_working_at is not None
+    assert account.unauthorized_since is None
+    assert account.status == BotAccount.Status.LINKED
