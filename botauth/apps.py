@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from django.apps import AppConfig
+from django.core.checks import Tags, register
 
 # At DEBUG these print token secrets (requests_oauthlib) and OAuth headers (tweepy.client).
 NOISY_LOGGERS = ("requests_oauthlib", "oauthlib", "tweepy")
@@ -14,7 +15,15 @@ class BotauthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from botauth import checks  # noqa: F401
+        from botauth import checks
+
+        register(checks.check_sandbox, checks.TAG)
+        register(checks.check_consumer_credentials, checks.TAG)
+        register(checks.check_encryption_keys, checks.TAG, Tags.security)
+        register(checks.check_callback_url, checks.TAG)
+        register(checks.check_session_cookie, checks.TAG)
+        register(checks.check_exception_reporter_filter, checks.TAG, Tags.security)
+        register(checks.check_callback_url_deploy, checks.TAG, Tags.security, deploy=True)
 
         for name in NOISY_LOGGERS:
             logger = logging.getLogger(name)

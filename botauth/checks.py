@@ -1,18 +1,22 @@
+"""botauth's system checks: one function per concern, registered in BotauthConfig.ready()."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 
 from botauth import conf
 from botauth.exceptions import BotauthConfigurationError
 
+# Every botauth check carries this tag: `manage.py check --tag botauth` runs them alone.
+TAG = "botauth"
 
-@register()
+
 def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
-    value = getattr(settings, "BOTAUTH_SANDBOX", False)
+    value = conf.sandbox_setting()
     if not isinstance(value, bool):
         return [
             Error(
@@ -48,14 +52,11 @@ def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
     return []
 
 
-@register()
-def check_settings(**kwargs: Any) -> list[CheckMessage]:
-    errors: list[CheckMessage] = []
-    if conf.sandbox_consumer() is None and not (
-        getattr(settings, "TWITTER_CONSUMER_API_KEY", "")
-        and getattr(settings, "TWITTER_CONSUMER_API_KEY_SECRET", "")
-    ):
-        errors.append(
+def check_consumer_credentials(**kwargs: Any) -> list[CheckMessage]:
+    try:
+        conf.consumer_credentials()
+    except BotauthConfigurationError:
+        return [
             Error(
                 "TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET are not both set.",
                 hint="Copy your X app's API key and secret from the developer portal "
@@ -63,46 +64,66 @@ def check_settings(**kwargs: Any) -> list[CheckMessage]:
                 "installed) to develop against botauth's sandbox of X.",
                 id="botauth.E001",
             )
-        )
+        ]
+    return []
+
+
+def check_encryption_keys(**kwargs: Any) -> list[CheckMessage]:
     if not conf.encryption_keys():
-        errors.append(
+        return [
             Error(
                 "BOTAUTH_ENCRYPTION_KEYS is empty: tokens cannot be stored encrypted.",
                 hint="Generate a key with `python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'` and set BOTAUTH_ENCRYPTION_KEYS to it.",
                 id="botauth.E002",
             )
-        )
-    else:
-        from botauth.encryption import multi_fernet
+        ]
+    from botauth.encryption import multi_fernet
 
-        try:
-            multi_fernet()
-        except BotauthConfigurationError as err:
-            errors.append(Error(str(err), hint="Fix or remove that key.", id="botauth.E003"))
+    try:
+        multi_fernet()
+    except BotauthConfigurationError as err:
+        return [Error(str(err), hint="Fix or remove that key.", id="botauth.E003")]
+    return []
+
+
+def check_callback_url(**kwargs: Any) -> list[CheckMessage]:
     callback = conf.callback_url()
     if callback and not callback.startswith(("http://", "https://")):
-        errors.append(
+        return [
             Error(
                 f"BOTAUTH_CALLBACK_URL {callback!r} is not an absolute http(s) URL.",
                 hint="Set it to the exact callback URL registered in the X developer portal.",
                 id="botauth.E004",
             )
-        )
+        ]
+    return []
+
+
+def check_session_cookie(**kwargs: Any) -> list[CheckMessage]:
     # Django and browsers accept SameSite in any case.
     if str(getattr(settings, "SESSION_COOKIE_SAMESITE", "Lax")).lower() == "strict":
-        errors.append(
+        return [
             Warning(
                 "SESSION_COOKIE_SAMESITE is 'Strict': the redirect back from X will arrive "
                 "without the session cookie and the link will fail.",
                 hint="Use 'Lax' (Django's default).",
                 id="botauth.W001",
             )
-        )
-    return errors
+        ]
+    return []
 
 
-@register()
+def check_settings(**kwargs: Any) -> list[CheckMessage]:
+    """Every check of botauth's own settings, in id order (not registered itself)."""
+    return [
+        *check_consumer_credentials(),
+        *check_encryption_keys(),
+        *check_callback_url(),
+        *check_session_cookie(),
+    ]
+
+
 def check_exception_reporter_filter(**kwargs: Any) -> list[CheckMessage]:
     from botauth import reporting
 
@@ -119,7 +140,6 @@ def check_exception_reporter_filter(**kwargs: Any) -> list[CheckMessage]:
     ]
 
 
-@register(Tags.security, deploy=True)
 def check_callback_url_deploy(**kwargs: Any) -> list[CheckMessage]:
     callback = conf.callback_url()
     if settings.DEBUG or callback.startswith("https://"):

@@ -13,10 +13,15 @@ X_UPLOAD_URL = "https://upload.twitter.com"
 SANDBOX_URL = "http://127.0.0.1:8000/sandbox"
 
 
+def sandbox_setting() -> object:
+    """BOTAUTH_SANDBOX as set, for the check that it is a bool (botauth.E007)."""
+    return getattr(settings, "BOTAUTH_SANDBOX", False)
+
+
 def sandbox_enabled() -> bool:
     """BOTAUTH_SANDBOX: botauth talks to the sandbox app (a fake X) instead of X."""
     # Only a real True: the string "false" from an environment variable is truthy.
-    return getattr(settings, "BOTAUTH_SANDBOX", False) is True
+    return sandbox_setting() is True
 
 
 def sandbox_consumer() -> tuple[str, str] | None:
