@@ -1,12 +1,7 @@
 from __future__ import annotations
 
-import logging
-
 from django.apps import AppConfig
 from django.core.checks import Tags, register
-
-# At DEBUG these print token secrets (requests_oauthlib) and OAuth headers (tweepy.client).
-NOISY_LOGGERS = ("requests_oauthlib", "oauthlib", "tweepy")
 
 
 class BotauthConfig(AppConfig):
@@ -24,8 +19,3 @@ class BotauthConfig(AppConfig):
         register(checks.check_session_cookie, checks.TAG)
         register(checks.check_exception_reporter_filter, checks.TAG, Tags.security)
         register(checks.check_callback_url_deploy, checks.TAG, Tags.security, deploy=True)
-
-        for name in NOISY_LOGGERS:
-            logger = logging.getLogger(name)
-            if logger.level < logging.INFO:
-                logger.setLevel(logging.INFO)

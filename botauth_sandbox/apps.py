@@ -1,13 +1,8 @@
 from __future__ import annotations
 
-import logging
-
 from django.apps import AppConfig
 from django.core.checks import Tags, register
 from django.db.models.signals import post_migrate
-
-# At DEBUG oauthlib logs signature base strings, which carry tokens.
-QUIET_LOGGERS = ("oauthlib",)
 
 
 class SandboxConfig(AppConfig):
@@ -27,7 +22,3 @@ class SandboxConfig(AppConfig):
         post_migrate.connect(provision_after_migrate, sender=self)
         post_migrate.connect(provision_client_after_migrate, sender=self)
         register(checks.check_not_in_production, TAG, Tags.security, deploy=True)
-        for name in QUIET_LOGGERS:
-            logger = logging.getLogger(name)
-            if logger.level < logging.INFO:
-                logger.setLevel(logging.INFO)

@@ -146,9 +146,32 @@ if BOTAUTH_SANDBOX:
 # whatever DEBUG says.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "botauth.reporting.ExceptionReporterFilter"
 
+# Every line once, on the console, through botauth's RedactSecrets: at LOG_LEVEL=DEBUG the OAuth
+# libraries log tokens, and runserver logs the callback's oauth_verifier in each request line.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "botauth.log.RedactSecrets"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's default console handler on "django" printed each line a second time.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "botauth": {"level": "INFO"},
+    },
 }

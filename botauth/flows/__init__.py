@@ -28,12 +28,14 @@ from botauth.exceptions import (
     LinkError,
     LinkForbiddenError,
     LinkUnavailableError,
+    XError,
     XRejectedError,
     XUnavailableError,
 )
 from botauth.flows import binding, exchange, oauth1
 from botauth.flows.binding import Session
 from botauth.flows.protocol import LinkProtocol
+from botauth.log import bot, logger, said
 from botauth.models import ACCESS_CLEARED, PENDING_CLEARED, BotAccount
 
 __all__ = [
@@ -100,7 +102,15 @@ def start_link(
     X fails (XError propagates).
     """
     encryption.multi_fernet()  # no key, no flow: X is not asked for one that cannot be stored
-    started = oauth1.start(callback=callback, screen_name=account.twitter_username)
+    try:
+        started = oauth1.start(callback=callback, screen_name=account.twitter_username)
+    except XError as err:
+        logger.warning(
+            "Could not start linking bot account %s with X: %s",
+            bot(account.name, account.twitter_username),
+            said(err),
+        )
+        raise
     # Abandoned flows end here too, so statuses stay true without cron (one UPDATE).
     BotAccount.objects.abandoned().clear_pending()
     account.begin_link(
@@ -141,6 +151,10 @@ def finish_link(
             )
         if answer.cancelled:
             account.clear_pending()
+            logger.info(
+                "Linking bot account %s was cancelled on X.",
+                bot(account.name, account.twitter_username),
+            )
             finished = Finished(account=account, cancelled=True, relinked=relinked)
         else:
             linked = exchange.complete(
@@ -229,7 +243,13 @@ def import_access(*, account: BotAccount, token: str, secret: str) -> BotAccount
                 "characters without spaces."
             )
         )
-    grant = oauth1.identify(token=token, secret=secret)
+    try:
+        grant = oauth1.identify(token=token, secret=secret)
+    except XError as err:
+        logger.warning(
+            "X did not confirm the pair imported for bot account %r: %s", account.name, said(err)
+        )
+        raise
     try:
         return exchange.store(account.pk, grant, linked_by=None, end_flow_on_conflict=False)
     except exchange.DATABASE_ERRORS as err:
@@ -243,6 +263,7 @@ def unlink(*, account: BotAccount) -> Unlinked:
     A pair that cannot be decrypted (a lost key) cannot be revoked, and is forgotten all the same.
     """
     result = Unlinked(had_token=False)
+    handle = account.twitter_username
     if account.is_linked:
         try:
             token, secret = account.twitter_access_token, account.twitter_access_token_secret
@@ -261,4 +282,19 @@ def unlink(*, account: BotAccount) -> Unlinked:
             except XRejectedError as err:
                 result = Unlinked(had_token=True, reason=f"X refused: {err.status or 'no status'}")
     account.forget_access()
+    _log_unlinked(account.name, handle, result)
     return result
+
+
+def _log_unlinked(name: str, handle: str, result: Unlinked) -> None:
+    if result.revoked:
+        logger.info("Unlinked bot account %s; X revoked its token.", bot(name, handle))
+    elif not result.had_token:
+        logger.info("Unlinked bot account %s; it had no token.", bot(name, handle))
+    else:
+        logger.warning(
+            "Unlinked bot account %s and forgot its token, but X did not confirm the "
+            "revocation (%s).",
+            bot(name, handle),
+            result.reason,
+        )
