@@ -50,13 +50,3 @@ def decrypt(ciphertext: str) -> str:
             "A stored token cannot be decrypted with any key in BOTAUTH_ENCRYPTION_KEYS. If the "
             "keys were rotated, put the old key back after the new one."
         ) from err
-
-
-@sensitive_variables()
-def reencrypt(ciphertext: str) -> str:
-    try:
-        return multi_fernet().rotate(ciphertext.encode()).decode()
-    except InvalidToken as err:
-        raise DecryptionError(
-            "A stored token cannot be decrypted with any key in BOTAUTH_ENCRYPTION_KEYS."
-        ) from err

@@ -82,8 +82,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE takes SQLite's write lock when a transaction opens, so the callback's
-    # "lock the row, exchange once" holds there too (select_for_update is a no-op on SQLite).
+    # IMMEDIATE takes SQLite's write lock when a transaction opens: transactions that read, then
+    # write (storing a link, a batch of verification results) wait up to the timeout instead of
+    # failing with "database is locked" on the upgrade. The callback's exchange-once rests on a
+    # compare-and-set, not on this lock.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
