@@ -297,12 +297,13 @@ def verify_accounts(
             _apply(batch)
     finally:
         claims.release(run, using=queryset.db)
-    logger.info(
-        "Verified bot accounts with X: %s; X calls: %d%s.",
-        ", ".join(f"{n} {result}" for result, n in sorted(counts.items())) or "none checked",
-        counts.x_calls,
-        f"; {counts.elsewhere} left to another run" if counts.elsewhere else "",
-    )
+    if counts or counts.elsewhere:
+        logger.info(
+            "Verified bot accounts with X: %s; X calls: %d%s.",
+            ", ".join(f"{n} {result}" for result, n in sorted(counts.items())) or "none",
+            counts.x_calls,
+            f"; {counts.elsewhere} left to another run" if counts.elsewhere else "",
+        )
     return counts
 
 

@@ -258,3 +258,12 @@ def test_redact_secrets_rewrites_arguments_and_exceptions():
     assert text.startswith("DEBUG tweepy Body: oauth_token=[redacted]\nTraceback")
     assert text.endswith("ValueError: bad answer: oauth_token_secret=[redacted]")
     assert xmock.ACCESS_TOKEN not in text and xmock.ACCESS_SECRET not in text
+
+
+def test_a_run_with_nothing_to_verify_logs_nothing(db, x):
+    # Cron runs it hourly with --stale-after: a run that checked nothing says nothing.
+    with captured() as records:
+        call_command("verify_bot_tokens", stdout=io.StringIO())
+    assert botauth_lines(records) == []
+    assert len(x.calls) == 0
+    assert not BotAccount.objects.exists()
