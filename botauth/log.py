@@ -87,7 +87,7 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a record that cannot be formatted is logged as it was written
+        except Exception:  # arguments that do not fit: the format string alone, redacted
             message = str(record.msg)
         record.msg, record.args = redact(message), ()
         if record.exc_info and not record.exc_text:
@@ -105,5 +105,5 @@ def bot(name: str, handle: str = "") -> str:
 
 
 def said(err: BaseException) -> str:
-    """An error's message on one printable line: X's words in it may hold anything."""
-    return "".join(char if char.isprintable() else " " for char in str(err))[:500]
+    """An error's message on one printable line, redacted: X's words in it may hold anything."""
+    return redact("".join(char if char.isprintable() else " " for char in str(err))[:500])

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from botauth.log import RedactSecrets, redact
 from botauth.models import BotAccount
-from tests import xmock
+from tests import spec, xmock
 from tests.logs import assert_no_secret_logged, captured, is_botauths, secrets_in, text_of
 
 SECRETS = [
@@ -267,3 +267,17 @@ def test_a_run_with_nothing_to_verify_logs_nothing(db, x):
     assert botauth_lines(records) == []
     assert len(x.calls) == 0
     assert not BotAccount.objects.exists()
+
+
+def test_x_s_words_in_a_warning_are_one_line_and_redacted(staff_client, account, x):
+    hostile = {"errors": [{"code": 32, "message": "bad\nWARNING forged line oauth_token=abc123"}]}
+    spec.validate_v1_errors(hostile)
+    x.post(xmock.REQUEST_TOKEN_URL, json=hostile, status=401)
+    with captured() as records:
+        staff_client.post(reverse("botauth:authenticate_twitter", args=[account.pk]))
+    [(level, message)] = botauth_lines(records)
+    assert level == logging.WARNING
+    assert "\n" not in message
+    assert message.endswith("bad WARNING forged line oauth_token=[redacted] (code 32).")
+    account.refresh_from_db()
+    assert account.twitter_oauth_token == ""
