@@ -40,28 +40,37 @@ def x_username(i: int) -> str:
 def mixed_up(pks: list[int], staff: list[str]) -> tuple[list[str], list[str]]:
     """Flows whose account is not linked (lost), and accounts linked to anyone else (mixed)."""
     from botauth.models import BotAccount
-    from botauth_sandbox.models import AccessToken
+    from botauth_sandbox.models import AccessToken, OAuth2Token
+    from botauth_sandbox.oauth2.tokens import digest
 
     accounts = BotAccount.objects.in_bulk(pks)
-    live = {
-        t.user.username: t
-        for t in AccessToken.objects.select_related("user").filter(
-            revoked=False, user__username__startswith="loadx"
-        )
-    }
+    # What the sandbox issued to each X user, as botauth would store it: an OAuth 1.0a pair, or
+    # the digests of an OAuth 2.0 access and refresh token (the sandbox keeps only digests).
+    live: dict[str, tuple[str, str, str]] = {}
+    for t in AccessToken.objects.select_related("user").filter(
+        revoked=False, user__username__startswith="loadx"
+    ):
+        live[t.user.username] = (t.user.user_id, t.token, t.secret)
+    for o in OAuth2Token.objects.select_related("user").filter(
+        revoked=False, user__username__startswith="loadx"
+    ):
+        live[o.user.username] = (o.user.user_id, o.access_digest, o.refresh_digest or "")
     linked_by = dict(BotAccount.objects.filter(pk__in=pks).values_list("pk", "linked_by__username"))
     lost, mixed = [], []
     for i, pk in enumerate(pks):
         account, approved = accounts[pk], live.get(x_username(i))
+        token, second = account.twitter_access_token, account.twitter_access_token_secret
+        if account.protocol == BotAccount.Protocol.OAUTH2:
+            token, second = digest(token), digest(account.twitter_refresh_token)
         if account.status != BotAccount.Status.LINKED:
             lost.append(account.name)
         elif approved is None or (
             account.twitter_user_id,
             account.twitter_username,
-            account.twitter_access_token,
-            account.twitter_access_token_secret,
+            token,
+            second,
             linked_by[pk],
-        ) != (approved.user.user_id, x_username(i), approved.token, approved.secret, staff[i]):
+        ) != (*approved[:1], x_username(i), *approved[1:], staff[i]):
             mixed.append(account.name)
     return lost, mixed
 

@@ -11,11 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from botauth import flows, history, labels, sites, views
+from botauth import conf, flows, history, labels, sites, views
 from botauth.exceptions import BotauthConfigurationError, DecryptionError
 from botauth.models import SECRET_FIELDS, BotAccount, BotAccountQuerySet
 from botauth.reporting import reports_safely
@@ -42,6 +45,17 @@ ADD_HELP = _(
 REPORTED_FAILURES = 5
 
 
+def link_choices() -> dict[str, str]:
+    """The protocol the link button does not use (it follows the default), if configured too."""
+    if not (conf.oauth1_configured() and conf.oauth2_configured()):
+        return {}
+    other = conf.OAUTH1 if conf.default_protocol() == conf.OAUTH2 else conf.OAUTH2
+    return {
+        "other_protocol": other,
+        "other_protocol_label": str(dict(BotAccount.Protocol.choices)[other]),
+    }
+
+
 def report(request: HttpRequest, outcomes: list[Outcome], *, skipped: int) -> None:
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -66,19 +80,23 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "name",
         "handle",
         "status_badge",
+        "protocol",
         "last_check",
         "access",
         "linked_at",
         "last_verified_at",
     ]
-    list_filter = ["status", "last_verification"]
+    list_filter = ["status", "protocol", "last_verification"]
     search_fields = ["name", "twitter_username"]
     actions = ["verify_selected"]
     readonly_fields = [
         "status_summary",
         "handle",
         "x_user_id",
+        "protocol",
         "access",
+        "access_token_expiry",
+        "scopes",
         "linked_by",
         "linked_at",
         "last_check",
@@ -114,7 +132,17 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             (None, {"fields": ["name", "status_summary"]}),
             (
                 _("X account"),
-                {"fields": ["handle", "x_user_id", "access", "linked_by", "linked_at"]},
+                {
+                    "fields": [
+                        "handle",
+                        "x_user_id",
+                        "protocol",
+                        "access",
+                        *(["access_token_expiry", "scopes"] if obj.protocol == "oauth2" else []),
+                        "linked_by",
+                        "linked_at",
+                    ]
+                },
             ),
             (
                 _("Last check with X"),
@@ -172,6 +200,16 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def access(self, obj: BotAccount) -> str:
         return labels.access(obj)
 
+    @admin.display(description=_("Access token expires"), ordering="token_expires_at")
+    def access_token_expiry(self, obj: BotAccount) -> str:
+        expires = obj.token_expires_at
+        if obj.protocol != BotAccount.Protocol.OAUTH2 or expires is None:
+            return "—"
+        when = date_format(timezone.localtime(expires), "DATETIME_FORMAT")
+        if obj.access_expired:
+            return gettext("%(when)s (expired: needs a refresh)") % {"when": when}
+        return gettext("%(when)s (in %(left)s)") % {"when": when, "left": timeuntil(expires)}
+
     # Saving, then linking
 
     def render_change_form(
@@ -209,6 +247,8 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
+        # The link button follows the default protocol; the other one is offered when configured.
+        extra_context = {**(extra_context or {}), **link_choices()}
         response = super().changeform_view(request, object_id, form_url, extra_context)
         # Only now is the save committed: X is never called inside the admin's transaction
         # (on SQLite it holds the write lock a sandbox on the same database needs).
@@ -270,7 +310,7 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         # get_object() turns a malformed id into None (a 404) instead of a ValueError (a 500).
         account: BotAccount | None = self.get_object(request, object_id)
         if account is None:
-            raise Http404(f"No bot account with id {object_id!r}.")
+            raise Http404(gettext("No bot account with id “%(id)s”.") % {"id": object_id})
         if not self.has_change_permission(request, account):
             raise PermissionDenied
         return account

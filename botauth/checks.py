@@ -7,8 +7,9 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
+from django.utils.translation import gettext as _
 
-from botauth import conf
+from botauth import conf, scopes
 from botauth.exceptions import BotauthConfigurationError
 
 # Every botauth check carries this tag: `manage.py check --tag botauth` runs them alone.
@@ -47,22 +48,6 @@ def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
                 hint='Add path("sandbox/", include("botauth_sandbox.urls")) to your root URLconf '
                 "(or set BOTAUTH_SANDBOX_URL to where you included them).",
                 id="botauth.E006",
-            )
-        ]
-    return []
-
-
-def check_consumer_credentials(**kwargs: Any) -> list[CheckMessage]:
-    try:
-        conf.consumer_credentials()
-    except BotauthConfigurationError:
-        return [
-            Error(
-                "TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET are not both set.",
-                hint="Copy your X app's API key and secret from the developer portal "
-                "(Keys and tokens), or set BOTAUTH_SANDBOX = True (with the botauth_sandbox app "
-                "installed) to develop against botauth's sandbox of X.",
-                id="botauth.E001",
             )
         ]
     return []
@@ -115,12 +100,98 @@ def check_session_cookie(**kwargs: Any) -> list[CheckMessage]:
 
 
 def check_settings(**kwargs: Any) -> list[CheckMessage]:
-    """Every check of botauth's own settings, in id order (not registered itself)."""
+    """Every check of botauth's own settings, credentials first (not registered itself)."""
     return [
-        *check_consumer_credentials(),
+        *check_credentials(),
+        *check_oauth2_scopes(),
         *check_encryption_keys(),
         *check_callback_url(),
         *check_session_cookie(),
+    ]
+
+
+DEFAULT = " ".join(conf.DEFAULT_OAUTH2_SCOPES)
+# (names, protocol, the id of "only one of them is set").
+PAIRS = (
+    (("TWITTER_CLIENT_ID", "TWITTER_CLIENT_SECRET"), "OAuth 2.0", "botauth.E020"),
+    (("TWITTER_CONSUMER_API_KEY", "TWITTER_CONSUMER_API_KEY_SECRET"), "OAuth 1.0a", "botauth.E021"),
+)
+
+
+def check_credentials(**kwargs: Any) -> list[CheckMessage]:
+    """At least one protocol's pair is set, and no pair is half set."""
+    errors: list[CheckMessage] = []
+    complete = False
+    for names, protocol, half_id in PAIRS:
+        given = [name for name in names if conf.setting_text(name)]
+        complete = complete or len(given) == len(names)
+        if len(given) == 1:
+            missing = next(name for name in names if name not in given)
+            errors.append(
+                Error(
+                    _("%(given)s is set but %(missing)s is not: %(protocol)s cannot be used.")
+                    % {"given": given[0], "missing": missing, "protocol": protocol},
+                    hint=_("Set both from the developer portal (Keys and tokens), or neither."),
+                    id=half_id,
+                )
+            )
+    derived = conf.sandbox_consumer() or conf.sandbox_client()
+    if not complete and derived is None:
+        errors.insert(
+            0,
+            Error(
+                _(
+                    "No X app credentials: neither TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET "
+                    "(OAuth 2.0) nor TWITTER_CONSUMER_API_KEY and TWITTER_CONSUMER_API_KEY_SECRET "
+                    "(OAuth 1.0a) are both set."
+                ),
+                hint=_(
+                    "Copy your X app's OAuth 2.0 Client ID and Secret, or its API key and secret, "
+                    "from the developer portal (Keys and tokens), or set BOTAUTH_SANDBOX = True "
+                    "(with the botauth_sandbox app installed) to develop against botauth's "
+                    "sandbox of X."
+                ),
+                id="botauth.E001",
+            ),
+        )
+    return errors
+
+
+def check_oauth2_scopes(**kwargs: Any) -> list[CheckMessage]:
+    if not conf.oauth2_configured():
+        return []
+    try:
+        requested = conf.oauth2_scopes()
+    except BotauthConfigurationError as err:
+        return [
+            Error(
+                str(err),
+                hint=_("For example: %(default)s") % {"default": DEFAULT},
+                id="botauth.E022",
+            )
+        ]
+    malformed = [name for name in requested if not scopes.SCOPE_RE.fullmatch(name)]
+    if malformed:
+        return [
+            Error(
+                _("BOTAUTH_OAUTH2_SCOPES has names that are not X scopes: %(names)s.")
+                % {"names": ", ".join(map(repr, malformed))},
+                hint=_("Separate X's scope names with spaces, e.g. %(default)s")
+                % {"default": DEFAULT},
+                id="botauth.E022",
+            )
+        ]
+    lacks = scopes.lacking(requested)
+    if not lacks:
+        return []
+    return [
+        Warning(
+            _("BOTAUTH_OAUTH2_SCOPES lacks what a posting bot needs: %(consequences)s.")
+            % {"consequences": scopes.describe(lacks)},
+            hint=_("Use the default, %(default)s, or add the missing scopes.")
+            % {"default": DEFAULT},
+            id="botauth.W020",
+        )
     ]
 
 

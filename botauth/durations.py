@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 from django.utils.dateparse import parse_duration
+from django.utils.translation import gettext as _
 
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -15,12 +16,15 @@ def duration(text: str) -> timedelta:
     value = timedelta(**{UNITS[match[2]]: int(match[1])}) if match else parse_duration(text)
     if value is None or value <= timedelta(0):
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a positive duration; use e.g. 90s, 30m, 6h, 2d or 1w."
+            _("%(text)s is not a positive duration; use e.g. 90s, 30m, 6h, 2d or 1w.")
+            % {"text": repr(text)}
         )
     return value
 
 
 def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more.")
+        raise argparse.ArgumentTypeError(
+            _("%(text)s is not a whole number of 1 or more.") % {"text": repr(text)}
+        )
     return int(text)

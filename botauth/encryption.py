@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from botauth import conf
@@ -19,8 +20,11 @@ def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
             fernets.append(Fernet(key.encode()))
         except (ValueError, TypeError) as err:
             raise BotauthConfigurationError(
-                f"Key {position} of BOTAUTH_ENCRYPTION_KEYS is not a Fernet key (32 url-safe "
-                "base64-encoded bytes). Generate one with Fernet.generate_key()."
+                _(
+                    "Key %(position)d of BOTAUTH_ENCRYPTION_KEYS is not a Fernet key (32 url-safe "
+                    "base64-encoded bytes). Generate one with Fernet.generate_key()."
+                )
+                % {"position": position}
             ) from err
     return MultiFernet(fernets)
 
@@ -30,8 +34,10 @@ def multi_fernet() -> MultiFernet:
     keys = tuple(conf.encryption_keys())
     if not keys:
         raise BotauthConfigurationError(
-            "Set BOTAUTH_ENCRYPTION_KEYS to one or more comma-separated Fernet keys; botauth "
-            "stores every token encrypted and will not store or read one without a key."
+            _(
+                "Set BOTAUTH_ENCRYPTION_KEYS to one or more comma-separated Fernet keys; botauth "
+                "stores every token encrypted and will not store or read one without a key."
+            )
         )
     return _multi_fernet(keys)
 
@@ -47,6 +53,8 @@ def decrypt(ciphertext: str) -> str:
         return multi_fernet().decrypt(ciphertext.encode()).decode()
     except InvalidToken as err:
         raise DecryptionError(
-            "A stored token cannot be decrypted with any key in BOTAUTH_ENCRYPTION_KEYS. If the "
-            "keys were rotated, put the old key back after the new one."
+            _(
+                "A stored token cannot be decrypted with any key in BOTAUTH_ENCRYPTION_KEYS. If "
+                "the keys were rotated, put the old key back after the new one."
+            )
         ) from err

@@ -109,3 +109,15 @@ class LinkUnavailableError(LinkError):
     """The database failed while the link was being stored; the flow was put back as it was."""
 
     status_code = 503
+
+
+class XOAuth2Error(XRejectedError):
+    """X's OAuth 2.0 token or revoke endpoint said no; ``error`` is X's code for why.
+
+    X answers a used, revoked or invalid code or refresh token with 400 ``invalid_request``
+    (some clients see ``invalid_grant``), and wrong client credentials with 401.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, error: str = "") -> None:
+        super().__init__(message, status=status)
+        self.error = error

@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from botauth import scopes
 from botauth.models import BotAccount, can_post
 
 if TYPE_CHECKING:
@@ -24,12 +25,19 @@ ACCESS_LEVEL_LABELS: dict[str, StrOrPromise] = {
     "read-write": _("Read and write"),
     "read-write-directmessages": _("Read, write and direct messages"),
 }
+# The same levels inside a sentence ("Linked @bot with read and write access.").
+ACCESS_LEVEL_PHRASES: dict[str, StrOrPromise] = {
+    "read": _("read only"),
+    "read-write": _("read and write"),
+    "read-write-directmessages": _("read, write and direct messages"),
+}
 RESULT_LABELS: dict[str, StrOrPromise] = {
     Result.VALID: _("Valid"),
     Result.INVALID: _("Invalid (401)"),
     Result.SUSPENDED: _("Suspended (403)"),
     Result.RATE_LIMITED: _("Rate limited (429)"),
     Result.ERROR: _("Error"),
+    Result.EXPIRED: _("Expired (needs a refresh)"),
 }
 STATUS_LABELS: dict[str, StrOrPromise] = {
     Status.UNLINKED: _("Unlinked"),
@@ -44,6 +52,10 @@ INCONCLUSIVE = frozenset({Result.RATE_LIMITED, Result.ERROR})
 
 def access_level_label(level: str) -> str:
     return str(ACCESS_LEVEL_LABELS.get(level, level))
+
+
+def access_level_phrase(level: str) -> str:
+    return str(ACCESS_LEVEL_PHRASES.get(level, level))
 
 
 def result_label(result: str) -> str:
@@ -93,11 +105,34 @@ def status_summary(account: BotAccount) -> str:
 
 
 def access(account: BotAccount) -> str:
+    if account.protocol == BotAccount.Protocol.OAUTH2:
+        # X reports no access level for OAuth 2.0: the granted scopes say what the bot may do.
+        lacks = scopes.lacking(scopes.split(account.scopes))
+        if not lacks:
+            return gettext("Posts, uploads media and refreshes its token (OAuth 2.0 scopes)")
+        return scopes.describe(lacks).capitalize()
     if account.access_level:
         return access_level_label(account.access_level)
     if account.is_linked:
         return gettext("Not known yet: “Verify now” asks X")
     return "—"
+
+
+def result_count(result: str, count: int) -> str:
+    """One result counted, as in "2 valid" or "1 error", for a summary sentence."""
+    if result == Result.VALID:
+        text = ngettext("%(count)d valid", "%(count)d valid", count)
+    elif result == Result.INVALID:
+        text = ngettext("%(count)d invalid (401)", "%(count)d invalid (401)", count)
+    elif result == Result.SUSPENDED:
+        text = ngettext("%(count)d suspended (403)", "%(count)d suspended (403)", count)
+    elif result == Result.RATE_LIMITED:
+        text = ngettext("%(count)d rate limited (429)", "%(count)d rate limited (429)", count)
+    elif result == Result.ERROR:
+        text = ngettext("%(count)d error", "%(count)d errors", count)
+    else:
+        return f"{count} {result}"
+    return text % {"count": count}
 
 
 def verification_summary(
@@ -108,9 +143,7 @@ def verification_summary(
             "Nothing was verified: none of the selected bot accounts is linked to X. "
             "Link them first."
         )
-    summary = ", ".join(
-        f"{n} {result_label(result).lower()}" for result, n in sorted(counts.items())
-    )
+    summary = ", ".join(result_count(result, n) for result, n in sorted(counts.items()))
     text = gettext("Verified with X: %(summary)s.") % {"summary": summary}
     if reset_at is not None:
         text += " " + gettext("X allows the next check after %(time)s.") % {"time": when(reset_at)}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import tweepy
@@ -86,43 +87,66 @@ class BotAccountQuerySet(models.QuerySet["BotAccount"]):
 
 class BotAccount(models.Model):
     class Protocol(models.TextChoices):
-        OAUTH1 = "oauth1", "OAuth 1.0a"
-        OAUTH2 = "oauth2", "OAuth 2.0"
+        OAUTH1 = "oauth1", _("OAuth 1.0a")
+        OAUTH2 = "oauth2", _("OAuth 2.0")
 
     class Status(models.TextChoices):
-        UNLINKED = "unlinked", "Unlinked"
-        PENDING = "pending", "Pending"
-        LINKED = "linked", "Linked"
-        INVALID = "invalid", "Invalid"
-        SUSPENDED = "suspended", "Suspended"
+        UNLINKED = "unlinked", _("Unlinked")
+        PENDING = "pending", _("Pending")
+        LINKED = "linked", _("Linked")
+        INVALID = "invalid", _("Invalid")
+        SUSPENDED = "suspended", _("Suspended")
 
     class Verification(models.TextChoices):
-        VALID = "valid", "Valid"
-        INVALID = "invalid", "Invalid (401)"
-        SUSPENDED = "suspended", "Suspended (403)"
-        RATE_LIMITED = "rate_limited", "Rate limited (429)"
-        ERROR = "error", "Error"
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Invalid (401)")
+        SUSPENDED = "suspended", _("Suspended (403)")
+        RATE_LIMITED = "rate_limited", _("Rate limited (429)")
+        ERROR = "error", _("Error")
+        # OAuth 2.0: the access token's 2 hours are over; X is not asked until it is refreshed.
+        EXPIRED = "expired", _("Expired (needs a refresh)")
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(
+        _("name"),
+        max_length=100,
+        unique=True,
+        help_text=_("The name your code uses: BotAccount.objects.get(name=…)."),
+    )
     status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.UNLINKED, db_index=True
+        _("status"), max_length=16, choices=Status.choices, default=Status.UNLINKED, db_index=True
     )
 
     # The interim request token identifies a pending flow and is in the browser's URL anyway;
     # its secret is encrypted like the access pair.
-    twitter_oauth_token = models.CharField(max_length=255, blank=True, db_index=True)
-    twitter_oauth_token_secret = EncryptedTextField(blank=True)
+    twitter_oauth_token = models.CharField(
+        _("request token or state"),
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text=_("Request token (OAuth 1.0a) or state (OAuth 2.0) of a link in progress."),
+    )
+    twitter_oauth_token_secret = EncryptedTextField(
+        _("request token secret or code verifier"),
+        blank=True,
+        help_text=_(
+            "Request token secret (OAuth 1.0a) or PKCE code verifier (OAuth 2.0) of a link in "
+            "progress, encrypted."
+        ),
+    )
     # The protocol of the pending flow. For OAuth 2.0 the two fields above hold the flow's
     # `state` and its PKCE code verifier.
-    link_protocol = models.CharField(max_length=8, choices=Protocol.choices, blank=True)
+    link_protocol = models.CharField(
+        _("protocol of the link in progress"), max_length=8, choices=Protocol.choices, blank=True
+    )
     link_started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("link started by"),
     )
-    link_started_at = models.DateTimeField(null=True, blank=True)
+    link_started_at = models.DateTimeField(_("link started at"), null=True, blank=True)
     link_session_hash = models.CharField(
         _("link session binding"),
         max_length=64,
@@ -133,30 +157,90 @@ class BotAccount(models.Model):
         ),
     )
 
-    twitter_access_token = EncryptedTextField(blank=True)
-    twitter_access_token_secret = EncryptedTextField(blank=True)
+    twitter_access_token = EncryptedTextField(
+        _("access token"),
+        blank=True,
+        help_text=_("X's Access Token (OAuth 1.0a) or OAuth 2.0 access token, encrypted."),
+    )
+    twitter_access_token_secret = EncryptedTextField(
+        _("access token secret"),
+        blank=True,
+        help_text=_("X's Access Token Secret (OAuth 1.0a only), encrypted."),
+    )
     # The protocol of the stored credentials. OAuth 2.0 keeps its access token in
     # twitter_access_token (no secret), a single-use refresh token, an expiry and granted scopes.
-    protocol = models.CharField(max_length=8, choices=Protocol.choices, blank=True)
-    twitter_refresh_token = EncryptedTextField(blank=True)
-    token_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    scopes = models.CharField(max_length=500, blank=True)
-    twitter_user_id = models.CharField(max_length=32, blank=True)
-    twitter_username = models.CharField(max_length=50, blank=True, db_index=True)
-    access_level = models.CharField(max_length=40, blank=True)
+    protocol = models.CharField(_("protocol"), max_length=8, choices=Protocol.choices, blank=True)
+    twitter_refresh_token = EncryptedTextField(
+        _("refresh token"),
+        blank=True,
+        help_text=_("X's single-use OAuth 2.0 refresh token (scope offline.access), encrypted."),
+    )
+    token_expires_at = models.DateTimeField(
+        _("access token expires at"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "When X's OAuth 2.0 access token expires (X's expires_in); empty for OAuth 1.0a, "
+            "whose tokens do not expire."
+        ),
+    )
+    scopes = models.CharField(
+        _("scopes"),
+        max_length=500,
+        blank=True,
+        help_text=_("The OAuth 2.0 scopes X granted (X's scope), separated by spaces."),
+    )
+    twitter_user_id = models.CharField(
+        _("X user id"),
+        max_length=32,
+        blank=True,
+        help_text=_("X's id of the account (id in the API, user_id in OAuth 1.0a)."),
+    )
+    twitter_username = models.CharField(
+        _("X handle"),
+        max_length=50,
+        blank=True,
+        db_index=True,
+        help_text=_("X's username (screen_name in OAuth 1.0a), without the @."),
+    )
+    access_level = models.CharField(
+        _("access level"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "What X reports in its x-access-level header: read, read-write or "
+            "read-write-directmessages."
+        ),
+    )
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("linked by"),
     )
-    linked_at = models.DateTimeField(null=True, blank=True)
+    linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
 
-    last_verified_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    last_verification = models.CharField(max_length=16, choices=Verification.choices, blank=True)
-    last_verification_detail = models.CharField(max_length=255, blank=True)
-    rate_limit_reset_at = models.DateTimeField(null=True, blank=True)
+    last_verified_at = models.DateTimeField(
+        _("last verified at"), null=True, blank=True, db_index=True
+    )
+    last_verification = models.CharField(
+        _("last check"), max_length=16, choices=Verification.choices, blank=True
+    )
+    last_verification_detail = models.CharField(
+        _("what X said"),
+        max_length=255,
+        blank=True,
+        help_text=_("X's answer at the last check, in words."),
+    )
+    rate_limit_reset_at = models.DateTimeField(
+        _("rate limit resets at"),
+        null=True,
+        blank=True,
+        help_text=_("X's x-rate-limit-reset after a 429: when X allows the next check."),
+    )
     # Learned from the bot's own requests (botauth.health) as well as from verify_bot_tokens.
     last_seen_working_at = models.DateTimeField(
         _("last seen working"),
@@ -183,12 +267,14 @@ class BotAccount(models.Model):
         _("claimed until"), null=True, blank=True, editable=False
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = BotAccountQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("bot account")
+        verbose_name_plural = _("bot accounts")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -211,8 +297,21 @@ class BotAccount(models.Model):
 
     @property
     def can_write(self) -> bool:
-        """True when X reported write access for the stored token at the last verification."""
+        """True when the stored token may post: X reported write access for an OAuth 1.0a
+        token at the last verification, or X granted an OAuth 2.0 token ``tweet.write``."""
+        if self.protocol == self.Protocol.OAUTH2:
+            return "tweet.write" in self.scopes.split()
         return can_post(self.access_level)
+
+    @property
+    def access_expired(self) -> bool:
+        """True when an OAuth 2.0 access token is stored and its expiry has passed."""
+        expires = self.token_expires_at
+        return (
+            self.protocol == self.Protocol.OAUTH2
+            and expires is not None
+            and expires <= timezone.now()
+        )
 
     @sensitive_variables()
     def access_pair(self) -> tuple[str, str]:
@@ -311,14 +410,24 @@ class BotAccount(models.Model):
         linked_by: Any,
         access_level: str = "",
         protocol: str = "oauth1",
+        refresh_token: str = "",
+        expires_at: datetime | None = None,
+        scopes: str = "",
     ) -> None:
-        """Replace the access pair and identity, ending any pending flow: the account is linked."""
+        """Replace the access pair and identity, ending any pending flow: the account is linked.
+
+        OAuth 2.0 stores its access token with no secret, plus its refresh token, expiry and
+        granted scopes.
+        """
         self._change(
             **{
                 **ACCESS_CLEARED,
                 **PENDING_CLEARED,
                 "twitter_access_token": token,
                 "twitter_access_token_secret": secret,
+                "twitter_refresh_token": refresh_token,
+                "token_expires_at": expires_at,
+                "scopes": scopes,
                 "twitter_user_id": user_id,
                 "twitter_username": username,
                 "access_level": access_level,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -50,6 +51,11 @@ class AccessGrant:
     user_id: str
     screen_name: str
     access_level: str = ""
+    # OAuth 2.0 only: the single-use refresh token, the access token's expiry, granted scopes.
+    refresh_token: str = field(default="", repr=False)
+    expires_at: datetime | None = None
+    scopes: str = ""
+    protocol: str = "oauth1"
 
 
 # What X may report in x-access-level; anything else is not stored.
@@ -98,9 +104,13 @@ def _reaching_x(doing: str) -> Iterator[None]:
     try:
         yield
     except requests.Timeout as err:
-        raise XUnavailableError(f"X did not answer in time while {doing}; try again.") from err
+        raise XUnavailableError(
+            _("X did not answer in time while %(doing)s; try again.") % {"doing": doing}
+        ) from err
     except requests.RequestException as err:
-        raise XUnavailableError(f"X could not be reached while {doing}; try again.") from err
+        raise XUnavailableError(
+            _("X could not be reached while %(doing)s; try again.") % {"doing": doing}
+        ) from err
 
 
 def x_says(response: requests.Response) -> str:
@@ -111,7 +121,9 @@ def x_says(response: requests.Response) -> str:
         return response.text[:300]
     if isinstance(body, dict) and isinstance(body.get("errors"), list):
         said = [
-            f"{e.get('message', '')} (code {e['code']})" if "code" in e else str(e.get("message"))
+            _("%(message)s (code %(code)s)") % {"message": e.get("message", ""), "code": e["code"]}
+            if "code" in e
+            else str(e.get("message"))
             for e in body["errors"]
             if isinstance(e, dict)
         ]
@@ -124,11 +136,16 @@ def x_says(response: requests.Response) -> str:
 def _check_status(response: requests.Response, doing: str) -> None:
     status = response.status_code
     if status >= 500:
-        raise XUnavailableError(f"X failed ({status}) while {doing}; try again later.")
+        raise XUnavailableError(
+            _("X failed (%(status)s) while %(doing)s; try again later.")
+            % {"status": status, "doing": doing}
+        )
     if status >= 400:
         said = x_says(response).rstrip(". ")
         raise XRejectedError(
-            f"X refused the request ({status}) while {doing}: {said}.", status=status
+            _("X refused the request (%(status)s) while %(doing)s: %(said)s.")
+            % {"status": status, "doing": doing, "said": said},
+            status=status,
         )
 
 
@@ -142,12 +159,22 @@ def _token_answer(response: requests.Response, doing: str) -> dict[str, str]:
             raise ValueError(f"{len(text)} characters")
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
     except ValueError as err:
-        raise XRejectedError(f"X sent an answer that is not an OAuth token while {doing}.") from err
+        raise XRejectedError(
+            _("X sent an answer that is not an OAuth token while %(doing)s.") % {"doing": doing}
+        ) from err
     answer = dict(pairs)
     missing = [n for n in ("oauth_token", "oauth_token_secret") if not answer.get(n)]
     if len(answer) != len(pairs) or missing:
-        problem = f"no {' or '.join(missing)}" if missing else "a repeated parameter"
-        raise XRejectedError(f"X sent an answer with {problem} while {doing}.")
+        if len(missing) == 2:
+            problem = _("no %(first)s or %(second)s") % {"first": missing[0], "second": missing[1]}
+        elif missing:
+            problem = _("no %(name)s") % {"name": missing[0]}
+        else:
+            problem = _("a repeated parameter")
+        raise XRejectedError(
+            _("X sent an answer with %(problem)s while %(doing)s.")
+            % {"problem": problem, "doing": doing}
+        )
     return answer
 
 
@@ -187,22 +214,25 @@ def authorize_url(token: str, *, screen_name: str = "") -> str:
 # Django's error pages and error e-mails: they hold token secrets in clear.
 @sensitive_variables()
 def fetch_request_token(*, callback: str) -> RequestToken:
-    doing = "getting a request token"
+    doing = _("getting a request token")
     response = _signed_post(
         f"{conf.X_API_URL}/oauth/request_token", _auth(callback=callback), doing
     )
     answer = _token_answer(response, doing)
     if answer.get("oauth_callback_confirmed") != "true":
         raise XRejectedError(
-            f"X did not confirm the callback (oauth_callback_confirmed is not 'true') while "
-            f"{doing}."
+            _(
+                "X did not confirm the callback (oauth_callback_confirmed is not 'true') while "
+                "%(doing)s."
+            )
+            % {"doing": doing}
         )
     return RequestToken(token=answer["oauth_token"], secret=answer["oauth_token_secret"])
 
 
 @sensitive_variables()
 def fetch_access_token(*, request_token: RequestToken, verifier: str) -> AccessGrant:
-    doing = "exchanging the verifier for an access token"
+    doing = _("exchanging the verifier for an access token")
     auth = _auth(token=request_token.token, secret=request_token.secret, verifier=verifier)
     response = _signed_post(f"{conf.X_API_URL}/oauth/access_token", auth, doing)
     answer = _token_answer(response, doing)
@@ -236,7 +266,7 @@ def get_users_me(
 @sensitive_variables()
 def fetch_identity(*, access_token: str, access_token_secret: str) -> AccessGrant:
     """Who X says this access pair belongs to (one GET /2/users/me), as a checked grant."""
-    doing = "checking the access token with X"
+    doing = _("checking the access token with X")
     with XSession() as session, _reaching_x(doing):
         response = get_users_me(
             session, access_token=access_token, access_token_secret=access_token_secret
@@ -246,7 +276,9 @@ def fetch_identity(*, access_token: str, access_token_secret: str) -> AccessGran
         data = response.json()["data"]
         user_id, username = str(data["id"]), str(data["username"])
     except (ValueError, KeyError, TypeError) as err:
-        raise XRejectedError(f"X answered 200 without user data while {doing}.") from err
+        raise XRejectedError(
+            _("X answered 200 without user data while %(doing)s.") % {"doing": doing}
+        ) from err
     return checked_grant(
         token=access_token,
         secret=access_token_secret,
@@ -266,14 +298,17 @@ def invalidate_token(*, access_token: str, access_token_secret: str) -> None:
     """Revoke an access pair at X. A pair X already rejects (401) counts as revoked."""
     auth = user_auth(access_token, access_token_secret)
     for path in INVALIDATE_PATHS:
-        response = _signed_post(f"{conf.X_API_URL}{path}", auth, "revoking the access token")
+        response = _signed_post(f"{conf.X_API_URL}{path}", auth, _("revoking the access token"))
         if response.status_code != 404:
             break
     if response.status_code == 401 or response.ok:
         return
     if response.status_code >= 500:
-        raise XUnavailableError(f"X failed ({response.status_code}) revoking the token.")
+        raise XUnavailableError(
+            _("X failed (%(status)s) revoking the token.") % {"status": response.status_code}
+        )
     raise XRejectedError(
-        f"X refused to revoke the token ({response.status_code}): {x_says(response)}",
+        _("X refused to revoke the token (%(status)s): %(said)s")
+        % {"status": response.status_code, "said": x_says(response)},
         status=response.status_code,
     )

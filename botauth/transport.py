@@ -20,12 +20,17 @@ from botauth import conf
 
 
 def route(url: str) -> str:
+    """X's URL rewritten to BOTAUTH_X_API_URL, whichever of X's origins it names.
+
+    The sandbox serves all of them under one root (x.com's OAuth 2.0 consent page at
+    ``/i/oauth2/authorize``); a base that is itself one of X's origins reroutes nothing.
+    """
     base = conf.api_url()
-    if base == conf.X_API_URL:
+    if base in conf.X_ORIGINS:
         return url
-    for host in (conf.X_API_URL, conf.X_UPLOAD_URL):
-        if url == host or url.startswith(host + "/"):
-            return base + url[len(host) :]
+    for origin in conf.X_ORIGINS:
+        if url == origin or url.startswith(origin + "/"):
+            return base + url[len(origin) :]
     return url
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from botauth import health
 from botauth.models import BotAccount, can_post
@@ -49,10 +50,21 @@ def _rejected(account: BotAccount, problem: str, now: datetime) -> str:
     # One 401 is not proof (health's rule): say where the account stands in it.
     since = account.unauthorized_since
     when = health.confirmed_at(since, now)
+    names = {"problem": problem, "when": _utc(when), "since": _utc(since) if since else ""}
     if since is not None and now >= when:
-        return f"X rejected the token: {problem}; 401 since {_utc(since)}: invalid"
-    first = "first 401" if since is None else f"401 since {_utc(since)}"
-    return f"X rejected the token: {problem}; {first}, invalid if still so after {_utc(when)}"
+        return _("X rejected the token: %(problem)s; 401 since %(since)s: invalid") % names
+    if since is None:
+        return (
+            _("X rejected the token: %(problem)s; first 401, invalid if still so after %(when)s")
+            % names
+        )
+    return (
+        _(
+            "X rejected the token: %(problem)s; 401 since %(since)s, invalid if still so after "
+            "%(when)s"
+        )
+        % names
+    )
 
 
 def classify(account: BotAccount, response: requests.Response) -> tuple[str, str, dict[str, Any]]:
@@ -63,14 +75,20 @@ def classify(account: BotAccount, response: requests.Response) -> tuple[str, str
     if signal is health.Signal.UNAUTHORIZED:
         return Result.INVALID, _rejected(account, _problem(response), timezone.now()), extra
     if signal is health.Signal.APP_FORBIDDEN:
-        return Result.ERROR, f"X refused the app, not this bot: {_problem(response)}", extra
+        detail = _("X refused the app, not this bot: %(problem)s") % {"problem": _problem(response)}
+        return Result.ERROR, detail, extra
     if response.status_code == 403:
         # /2/users/me has nothing of its own to forbid: any other 403 is about the account.
-        return Result.SUSPENDED, f"X refused access: {_problem(response)}", extra
+        detail = _("X refused access: %(problem)s") % {"problem": _problem(response)}
+        return Result.SUSPENDED, detail, extra
     if signal is health.Signal.RATE_LIMITED:
         extra["rate_limit_reset_at"] = health.reset_time_of(response)
-        return Result.RATE_LIMITED, "X rate limit reached; try after the reset time", extra
-    return Result.ERROR, f"X answered {response.status_code}: {_problem(response)}", extra
+        return Result.RATE_LIMITED, _("X rate limit reached; try after the reset time"), extra
+    detail = _("X answered %(status)s: %(problem)s") % {
+        "status": response.status_code,
+        "problem": _problem(response),
+    }
+    return Result.ERROR, detail, extra
 
 
 def _identified(
@@ -80,23 +98,30 @@ def _identified(
     data = body.get("data") if isinstance(body, dict) else None
     user_id = data.get("id") if isinstance(data, dict) else None
     if not isinstance(data, dict) or not isinstance(user_id, str) or not USER_ID.fullmatch(user_id):
-        return Result.ERROR, "X answered 200 without user data", extra
+        return Result.ERROR, _("X answered 200 without user data"), extra
     if account.twitter_user_id and user_id != account.twitter_user_id:
-        return (
-            Result.ERROR,
-            f"X says this token is user {user_id}, not the linked user "
-            f"{account.twitter_user_id} (@{account.twitter_username}); nothing was changed. "
-            "Unlink the bot and link it again.",
-            extra,
-        )
+        detail = _(
+            "X says this token is user %(user_id)s, not the linked user %(linked_id)s "
+            "(@%(handle)s); nothing was changed. Unlink the bot and link it again."
+        ) % {
+            "user_id": user_id,
+            "linked_id": account.twitter_user_id,
+            "handle": account.twitter_username,
+        }
+        return Result.ERROR, detail, extra
     notes = []
     username = data.get("username")
     if isinstance(username, str) and HANDLE.fullmatch(username):
         extra["username"] = username
         if username != account.twitter_username:
-            notes.append(f"handle changed from @{account.twitter_username} to @{username}")
+            notes.append(
+                _("handle changed from @%(old)s to @%(new)s")
+                % {"old": account.twitter_username, "new": username}
+            )
     else:
-        notes.append(f"X sent no valid handle; @{account.twitter_username} kept")
+        notes.append(
+            _("X sent no valid handle; @%(handle)s kept") % {"handle": account.twitter_username}
+        )
     if extra["access_level"] and not can_post(extra["access_level"]):
-        notes.append("token cannot post (no write access)")
+        notes.append(_("token cannot post (no write access)"))
     return Result.VALID, "; ".join(notes), extra

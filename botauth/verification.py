@@ -16,10 +16,11 @@ from typing import Any
 import requests
 from django.db import transaction
 from django.db.models import ExpressionWrapper, F, QuerySet, TextField
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import claims, encryption, health, oauth, users_me
+from botauth import claims, encryption, health, oauth, oauth2, users_me
 from botauth.exceptions import DecryptionError
 from botauth.log import bot, logger
 from botauth.models import BotAccount, can_post
@@ -37,8 +38,11 @@ CHECK_FIELDS = [
     "twitter_username",
     "access_level",
     "unauthorized_since",
+    "protocol",
+    "token_expires_at",
+    "scopes",
 ]
-UNDECRYPTABLE = (
+UNDECRYPTABLE = gettext_lazy(
     "cannot decrypt: key missing. No key in BOTAUTH_ENCRYPTION_KEYS decrypts this bot's token; "
     "put the old key back (after the new one) or link the bot again. X was not called."
 )
@@ -55,13 +59,16 @@ class Outcome:
     rate_limit_reset_at: datetime | None
     checked_at: datetime
     x_calls: int = 1
+    protocol: str = ""
+    token_expires_at: datetime | None = None
+    scopes: str = ""
 
     @property
     def can_write(self) -> bool:
         return can_post(self.access_level)
 
     def as_dict(self) -> dict[str, Any]:
-        reset = self.rate_limit_reset_at
+        reset, expires = self.rate_limit_reset_at, self.token_expires_at
         return {
             "name": self.name,
             "status": self.result,
@@ -72,6 +79,9 @@ class Outcome:
             "detail": self.detail,
             "rate_limit_reset_at": reset.isoformat() if reset else None,
             "checked_at": self.checked_at.isoformat(),
+            "protocol": self.protocol,
+            "token_expires_at": expires.isoformat() if expires else None,
+            "scopes": self.scopes,
         }
 
 
@@ -86,21 +96,36 @@ def _session() -> requests.Session:
 
 
 @sensitive_variables()
+def _get_users_me(account: BotAccount) -> requests.Response:
+    """GET /2/users/me as the bot: OAuth 1.0a signed, or its OAuth 2.0 bearer token."""
+    if account.protocol == BotAccount.Protocol.OAUTH2:
+        return oauth2.get_users_me(_session(), access_token=account.twitter_access_token)
+    return oauth.get_users_me(
+        _session(),
+        access_token=account.twitter_access_token,
+        access_token_secret=account.twitter_access_token_secret,
+    )
+
+
+@sensitive_variables()
 def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Outcome:
-    """Ask X who this token belongs to; retry timeouts and 5xx only, a few times."""
+    """Ask X who this token belongs to; retry timeouts and 5xx only, a few times.
+
+    An expired OAuth 2.0 access token is reported as expired without asking X.
+    """
     result, detail = str(Result.ERROR), ""
     extra: dict[str, Any] = {}
+    if account.access_expired:
+        result, detail = Result.EXPIRED, "access token expired; it needs a refresh"
+        retries = -1  # no request: X would only answer 401
     calls = 0
     for attempt in range(retries + 1):
         calls += 1
         try:
-            response = oauth.get_users_me(
-                _session(),
-                access_token=account.twitter_access_token,
-                access_token_secret=account.twitter_access_token_secret,
-            )
+            response = _get_users_me(account)
         except requests.RequestException as err:
-            result, detail = Result.ERROR, f"X could not be reached: {type(err).__name__}"
+            detail = gettext("X could not be reached: %(error)s") % {"error": type(err).__name__}
+            result = Result.ERROR
         else:
             result, detail, extra = users_me.classify(account, response)
             if response.status_code < 500:
@@ -117,7 +142,18 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
         rate_limit_reset_at=extra.get("rate_limit_reset_at"),
         checked_at=timezone.now(),
         x_calls=calls,
+        protocol=account.protocol,
+        token_expires_at=account.token_expires_at,
+        scopes=account.scopes,
     )
+
+
+@sensitive_variables()
+def in_language(
+    language: str | None, call: Callable[..., Outcome], *args: Any, **kwargs: Any
+) -> Outcome:
+    with translation.override(language):
+        return call(*args, **kwargs)
 
 
 def undecryptable(account: BotAccount) -> Outcome:
@@ -127,7 +163,7 @@ def undecryptable(account: BotAccount) -> Outcome:
         username=account.twitter_username,
         previous_username=account.twitter_username,
         access_level=account.access_level,
-        detail=UNDECRYPTABLE,
+        detail=str(UNDECRYPTABLE),
         rate_limit_reset_at=None,
         checked_at=timezone.now(),
         x_calls=0,
@@ -273,6 +309,9 @@ def verify_accounts(
         on_outcome(outcome)
 
     accounts = _claimed(queryset, run, counts, page=chunk_size, claim=max(4 * concurrency, 16))
+    # The pool's threads do not share this thread's language: details are written in the
+    # language of whoever started the run, like the admin's history of it.
+    language = translation.get_language()
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             while True:
@@ -280,7 +319,8 @@ def verify_accounts(
                     if not decrypted:
                         done(account, undecryptable(account))
                         continue
-                    in_flight[pool.submit(check, account, retries=retries)] = account
+                    checking = pool.submit(in_language, language, check, account, retries=retries)
+                    in_flight[checking] = account
                     if len(in_flight) >= concurrency * 2:
                         break
                 if not in_flight:

@@ -13,9 +13,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from botauth import conf, flows, history, sites
+from botauth import conf, flows, history, scopes, sites
 from botauth.exceptions import BotauthConfigurationError, LinkError, XError, XUnavailableError
-from botauth.labels import access_level_label, link_history
+from botauth.labels import access_level_phrase, link_history
 from botauth.models import BotAccount, can_post
 from botauth.reporting import reports_safely
 
@@ -65,9 +65,16 @@ def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user,
             callback=callback_url(request),
             session=request.session,
+            protocol=request.POST.get("protocol", ""),
         )
+    except LinkError as err:
+        return error_page(request, str(err), status=err.status_code)
     except (XError, BotauthConfigurationError) as err:
-        messages.error(request, f"Could not start linking “{account.name}” with X: {err}")
+        messages.error(
+            request,
+            gettext("Could not start linking “%(name)s” with X: %(error)s")
+            % {"name": account.name, "error": err},
+        )
         return redirect(safe_next(request, change_url(account, request)))
     return HttpResponseRedirect(url)
 
@@ -117,13 +124,14 @@ def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
             user=request.user,
             session=request.session,
             may_change=lambda account: may_change(request, account),
+            callback=callback_url(request),
         )
     except LinkError as err:
         return error_page(request, str(err), status=err.status_code, account=err.account)
     except XUnavailableError as err:
-        return error_page(request, f"{err} Nothing was changed.", status=502)
+        return error_page(request, nothing_changed(err), status=502)
     except (XError, BotauthConfigurationError) as err:
-        return error_page(request, f"{err} Nothing was changed.", status=400)
+        return error_page(request, nothing_changed(err), status=400)
     account = finished.account
     if finished.cancelled:
         messages.warning(request, cancelled_message(account))
@@ -137,6 +145,10 @@ def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
     return redirect(change_url(account, request))
 
 
+def nothing_changed(err: Exception) -> str:
+    return gettext("%(error)s Nothing was changed.") % {"error": err}
+
+
 def cancelled_message(account: BotAccount) -> str:
     if account.is_linked and account.twitter_username:
         return gettext(
@@ -147,12 +159,34 @@ def cancelled_message(account: BotAccount) -> str:
     }
 
 
+def warn_about_scopes(request: HttpRequest, account: BotAccount) -> None:
+    lacks = scopes.lacking(scopes.split(account.scopes))
+    if lacks:
+        messages.warning(
+            request,
+            gettext(
+                "X granted @%(username)s only %(granted)s: %(consequences)s. Add the missing "
+                "scopes to BOTAUTH_OAUTH2_SCOPES (and the app's permissions in the developer "
+                "portal), then re-link."
+            )
+            % {
+                "username": account.twitter_username,
+                "granted": account.scopes,
+                "consequences": scopes.describe(lacks),
+            },
+        )
+
+
 def linked_message(request: HttpRequest, account: BotAccount) -> None:
     names = {
         "handle": account.twitter_username,
-        "level": access_level_label(account.access_level).lower(),
+        "level": access_level_phrase(account.access_level),
     }
-    if not account.access_level:
+    if account.protocol == BotAccount.Protocol.OAUTH2:
+        # OAuth 2.0 has no access level: what the bot may do is in the scopes X granted.
+        messages.success(request, gettext("Linked @%(handle)s") % names)
+        warn_about_scopes(request, account)
+    elif not account.access_level:
         messages.success(request, gettext("Linked @%(handle)s") % names)
     elif can_post(account.access_level):
         messages.success(request, gettext("Linked @%(handle)s with %(level)s access.") % names)

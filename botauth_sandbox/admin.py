@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from botauth_sandbox.models import AccessToken, Media, OAuth2Grant, Post, SandboxApp, SandboxUser
 
@@ -80,29 +81,33 @@ class SandboxUserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         # A user being added has no posts yet, and the add form stays a plain form.
         return list(self.inlines) if obj is not None else []
 
-    @admin.action(description="Revoke tokens")
+    @admin.action(description=_("Revoke tokens"))
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
         count = AccessToken.objects.filter(user__in=queryset, revoked=False).update(revoked=True)
         grants = OAuth2Grant.objects.filter(user__in=queryset).revoke()
-        self.message_user(
-            request,
-            f"Revoked {count} access token(s) and {grants} OAuth 2.0 grant(s).",
-            messages.SUCCESS,
-        )
+        tokens = ngettext("%(count)d access token", "%(count)d access tokens", count) % {
+            "count": count
+        }
+        revoked = ngettext(
+            "Revoked %(tokens)s and %(grants)d OAuth 2.0 grant.",
+            "Revoked %(tokens)s and %(grants)d OAuth 2.0 grants.",
+            grants,
+        ) % {"tokens": tokens, "grants": grants}
+        self.message_user(request, revoked, messages.SUCCESS)
 
-    @admin.action(description="Suspend")
+    @admin.action(description=_("Suspend"))
     def suspend(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
         self._flag(request, queryset, suspended=True)
 
-    @admin.action(description="Unsuspend")
+    @admin.action(description=_("Unsuspend"))
     def unsuspend(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
         self._flag(request, queryset, suspended=False)
 
-    @admin.action(description="Rate-limit")
+    @admin.action(description=_("Rate-limit"))
     def rate_limit(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
         self._flag(request, queryset, rate_limited=True)
 
-    @admin.action(description="Clear rate limit")
+    @admin.action(description=_("Clear rate limit"))
     def clear_rate_limit(self, request: HttpRequest, queryset: QuerySet[SandboxUser]) -> None:
         self._flag(request, queryset, rate_limited=False)
 
@@ -116,7 +121,10 @@ class SandboxUserAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def _flag(self, request: HttpRequest, queryset: QuerySet[SandboxUser], **flags: bool) -> None:
         count = queryset.update(**flags)
-        self.message_user(request, f"Updated {count} sandbox user(s).", messages.SUCCESS)
+        updated = ngettext(
+            "Updated %(count)d sandbox user.", "Updated %(count)d sandbox users.", count
+        ) % {"count": count}
+        self.message_user(request, updated, messages.SUCCESS)
 
 
 @admin.register(AccessToken)

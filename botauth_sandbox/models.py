@@ -9,11 +9,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 MAX_CALLBACKS = 10
 username_validator = RegexValidator(
-    r"^[A-Za-z0-9_]{1,15}$", "An X handle is 1 to 15 letters, digits or underscores."
+    r"^[A-Za-z0-9_]{1,15}$", _("An X handle is 1 to 15 letters, digits or underscores.")
 )
 
 
@@ -35,23 +36,31 @@ def new_snowflake() -> str:
 
 
 class AccessLevel(models.TextChoices):
-    READ = "read", "Read"
-    READ_WRITE = "read-write", "Read and write"
-    READ_WRITE_DIRECTMESSAGES = "read-write-directmessages", "Read, write and direct messages"
+    READ = "read", _("Read")
+    READ_WRITE = "read-write", _("Read and write")
+    READ_WRITE_DIRECTMESSAGES = "read-write-directmessages", _("Read, write and direct messages")
 
 
 class SandboxApp(models.Model):
-    name = models.CharField(max_length=100)
-    key = models.CharField("consumer key", max_length=80, unique=True)
-    secret = models.CharField("consumer secret", max_length=80)
-    callback_urls = models.TextField(
-        blank=True,
-        help_text="One URL per line, matched exactly. Empty accepts any http(s) URL.",
+    name = models.CharField(_("name"), max_length=100)
+    key = models.CharField(
+        _("consumer key"), max_length=80, unique=True, help_text=_("What X calls the API Key.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    secret = models.CharField(
+        _("consumer secret"), max_length=80, help_text=_("What X calls the API Key Secret.")
+    )
+    callback_urls = models.TextField(
+        _("callback URLs"),
+        blank=True,
+        help_text=_(
+            "X's Callback URI / Redirect URL list: one URL per line, matched exactly. Empty "
+            "accepts any http(s) URL."
+        ),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "sandbox app"
+        verbose_name = _("sandbox app")
 
     def __str__(self) -> str:
         return self.name
@@ -59,10 +68,14 @@ class SandboxApp(models.Model):
     def clean(self) -> None:
         callbacks = self.allowed_callbacks()
         if len(callbacks) > MAX_CALLBACKS:
-            raise ValidationError({"callback_urls": f"X allows at most {MAX_CALLBACKS}."})
+            raise ValidationError(
+                {"callback_urls": gettext("X allows at most %(max)d.") % {"max": MAX_CALLBACKS}}
+            )
         for url in callbacks:
             if urlsplit(url).hostname == "localhost":
-                raise ValidationError({"callback_urls": "X refuses localhost; use 127.0.0.1."})
+                raise ValidationError(
+                    {"callback_urls": gettext("X refuses localhost; use 127.0.0.1.")}
+                )
 
     def allowed_callbacks(self) -> list[str]:
         return [line.strip() for line in self.callback_urls.splitlines() if line.strip()]
@@ -79,26 +92,51 @@ class SandboxApp(models.Model):
 
 class SandboxUser(models.Model):
     user_id = models.CharField(
-        "X user id", max_length=20, unique=True, default=new_user_id, editable=False
+        _("X user id"),
+        max_length=20,
+        unique=True,
+        default=new_user_id,
+        editable=False,
+        help_text=_("X's id of the account (id in the API, user_id in OAuth 1.0a)."),
     )
-    username = models.CharField(max_length=15, validators=[username_validator])
-    name = models.CharField("display name", max_length=50, blank=True)
+    username = models.CharField(
+        _("X handle"),
+        max_length=15,
+        validators=[username_validator],
+        help_text=_("X's username (screen_name in OAuth 1.0a), without the @."),
+    )
+    name = models.CharField(
+        _("display name"),
+        max_length=50,
+        blank=True,
+        help_text=_("X's name: the one shown above the handle."),
+    )
     access_level = models.CharField(
-        max_length=32, choices=AccessLevel.choices, default=AccessLevel.READ_WRITE
+        _("access level"),
+        max_length=32,
+        choices=AccessLevel.choices,
+        default=AccessLevel.READ_WRITE,
+        help_text=_("What the sandbox reports in x-access-level for this user's tokens."),
     )
-    suspended = models.BooleanField(default=False)
+    suspended = models.BooleanField(
+        _("suspended"),
+        default=False,
+        help_text=_("Every API call answers as X does for a suspended account."),
+    )
     rate_limited = models.BooleanField(
-        default=False, help_text="Every API call answers 429 Too Many Requests."
+        _("rate limited"),
+        default=False,
+        help_text=_("Every API call answers 429 Too Many Requests."),
     )
     media_processing_fails = models.BooleanField(
         _("media processing fails"),
         default=False,
         help_text=_("Video and GIF uploads end in the 'failed' processing state."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "sandbox X user"
+        verbose_name = _("sandbox X user")
         constraints = [
             models.UniqueConstraint(
                 Lower("username"), name="botauth_sandbox_user_username_ci_unique"
@@ -114,30 +152,69 @@ class SandboxUser(models.Model):
 
 
 class RequestToken(models.Model):
-    token = models.CharField(max_length=80, unique=True)
-    secret = models.CharField(max_length=80)
-    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="request_tokens")
-    callback = models.TextField()
-    verifier = models.CharField(max_length=80, blank=True)
-    user = models.ForeignKey(
-        SandboxUser, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    token = models.CharField(
+        _("request token"), max_length=80, unique=True, help_text=_("X's oauth_token.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    used = models.BooleanField(default=False)
+    secret = models.CharField(
+        _("request token secret"), max_length=80, help_text=_("X's oauth_token_secret.")
+    )
+    app = models.ForeignKey(
+        SandboxApp,
+        on_delete=models.CASCADE,
+        related_name="request_tokens",
+        verbose_name=_("sandbox app"),
+    )
+    callback = models.TextField(
+        _("callback"), help_text=_("X's oauth_callback; “oob” for the PIN flow.")
+    )
+    verifier = models.CharField(
+        _("verifier"),
+        max_length=80,
+        blank=True,
+        help_text=_("X's oauth_verifier: the PIN of the PIN flow."),
+    )
+    user = models.ForeignKey(
+        SandboxUser,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("sandbox X user"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    used = models.BooleanField(_("used"), default=False)
+
+    class Meta:
+        verbose_name = _("request token")
 
     def __str__(self) -> str:
-        return f"request token for {self.app}"
+        return gettext("request token for %(app)s") % {"app": self.app}
 
 
 class AccessToken(models.Model):
-    token = models.CharField(max_length=120, unique=True)
-    secret = models.CharField(max_length=80)
-    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="access_tokens")
-    user = models.ForeignKey(SandboxUser, on_delete=models.CASCADE, related_name="access_tokens")
-    revoked = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    token = models.CharField(
+        _("access token"), max_length=120, unique=True, help_text=_("X's Access Token.")
+    )
+    secret = models.CharField(
+        _("access token secret"), max_length=80, help_text=_("X's Access Token Secret.")
+    )
+    app = models.ForeignKey(
+        SandboxApp,
+        on_delete=models.CASCADE,
+        related_name="access_tokens",
+        verbose_name=_("sandbox app"),
+    )
+    user = models.ForeignKey(
+        SandboxUser,
+        on_delete=models.CASCADE,
+        related_name="access_tokens",
+        verbose_name=_("sandbox X user"),
+    )
+    revoked = models.BooleanField(_("revoked"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("access token")
         constraints = [
             # X hands a returning user the same pair, so there is one live pair per app and user.
             models.UniqueConstraint(
@@ -148,16 +225,29 @@ class AccessToken(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"access token of {self.user} for {self.app}"
+        return gettext("access token of %(user)s for %(app)s") % {
+            "user": self.user,
+            "app": self.app,
+        }
 
 
 class Nonce(models.Model):
-    client_key = models.CharField(max_length=80)
-    nonce = models.CharField(max_length=80)
-    timestamp = models.BigIntegerField(db_index=True)
-    token = models.CharField(max_length=120, blank=True)
+    client_key = models.CharField(
+        _("consumer key"), max_length=80, help_text=_("X's oauth_consumer_key.")
+    )
+    nonce = models.CharField(_("nonce"), max_length=80, help_text=_("X's oauth_nonce."))
+    timestamp = models.BigIntegerField(
+        _("timestamp"), db_index=True, help_text=_("X's oauth_timestamp.")
+    )
+    token = models.CharField(
+        _("token"),
+        max_length=120,
+        blank=True,
+        help_text=_("X's oauth_token; empty when a request token is asked for."),
+    )
 
     class Meta:
+        verbose_name = _("nonce")
         constraints = [
             models.UniqueConstraint(
                 fields=["client_key", "nonce", "timestamp", "token"],
@@ -166,17 +256,30 @@ class Nonce(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"nonce at {self.timestamp}"
+        return gettext("nonce at %(timestamp)s") % {"timestamp": self.timestamp}
 
 
 class RateLimitWindow(models.Model):
-    app = models.ForeignKey(SandboxApp, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(SandboxUser, on_delete=models.CASCADE, related_name="+")
-    resource = models.CharField(max_length=100)
-    resets_at = models.DateTimeField()
-    used = models.PositiveIntegerField(default=0)
+    app = models.ForeignKey(
+        SandboxApp, on_delete=models.CASCADE, related_name="+", verbose_name=_("sandbox app")
+    )
+    user = models.ForeignKey(
+        SandboxUser, on_delete=models.CASCADE, related_name="+", verbose_name=_("sandbox X user")
+    )
+    resource = models.CharField(
+        _("endpoint"), max_length=100, help_text=_("The endpoint X counts requests for.")
+    )
+    resets_at = models.DateTimeField(_("resets at"), help_text=_("X's x-rate-limit-reset."))
+    used = models.PositiveIntegerField(
+        _("requests used"),
+        default=0,
+        help_text=_(
+            "Used of X's x-rate-limit-limit; X reports the rest as x-rate-limit-remaining."
+        ),
+    )
 
     class Meta:
+        verbose_name = _("rate limit window")
         constraints = [
             models.UniqueConstraint(
                 fields=["app", "user", "resource"], name="botauth_sandbox_one_window_per_resource"
@@ -184,7 +287,7 @@ class RateLimitWindow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.resource} for {self.user}"
+        return gettext("%(endpoint)s for %(user)s") % {"endpoint": self.resource, "user": self.user}
 
 
 # OAuth 2.0 (Authorization Code with PKCE). Token values are never stored: a row keeps the
@@ -230,7 +333,7 @@ class OAuth2Client(models.Model):
         verbose_name = _("OAuth 2.0 client")
 
     def __str__(self) -> str:
-        return f"OAuth 2.0 client of {self.app}"
+        return gettext("OAuth 2.0 client of %(app)s") % {"app": self.app}
 
 
 class CodeChallengeMethod(models.TextChoices):
@@ -275,7 +378,10 @@ class OAuth2Grant(models.Model):
         verbose_name = _("OAuth 2.0 grant")
 
     def __str__(self) -> str:
-        return f"OAuth 2.0 grant of {self.user} to {self.app}"
+        return gettext("OAuth 2.0 grant of %(user)s to %(app)s") % {
+            "user": self.user,
+            "app": self.app,
+        }
 
     @property
     def scope_list(self) -> list[str]:
@@ -325,7 +431,11 @@ class OAuth2Token(models.Model):
         verbose_name = _("OAuth 2.0 token")
 
     def __str__(self) -> str:
-        return f"OAuth 2.0 token {self.access_prefix}… of {self.user} for {self.app}"
+        return gettext("OAuth 2.0 token %(prefix)s… of %(user)s for %(app)s") % {
+            "prefix": self.access_prefix,
+            "user": self.user,
+            "app": self.app,
+        }
 
     @property
     def scope_set(self) -> frozenset[str]:
@@ -368,7 +478,10 @@ class Post(models.Model):
         ordering = ["created_at", "post_id"]
 
     def __str__(self) -> str:
-        return f"post {self.post_id} by {self.author_id}"
+        return gettext("post %(post_id)s by %(author_id)s") % {
+            "post_id": self.post_id,
+            "author_id": self.author_id,
+        }
 
 
 class MediaState(models.TextChoices):

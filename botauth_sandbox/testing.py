@@ -51,7 +51,10 @@ class XSandbox:
         from botauth import flows
 
         username = username or self._fresh_username(account.name)
-        authorize = flows.start_link(account=account, user=None, callback=CALLBACK)
+        # OAuth 1.0a: the flow completes here without a browser session or a staff user.
+        authorize = flows.start_link(
+            account=account, user=None, callback=CALLBACK, protocol="oauth1"
+        )
         browser = Client()
         try:
             page = _get(browser, authorize)
@@ -190,6 +193,8 @@ def x_sandbox(db: None, settings: Any) -> Iterator[XSandbox]:
     settings.BOTAUTH_SANDBOX_URL = base
     settings.TWITTER_CONSUMER_API_KEY = ""
     settings.TWITTER_CONSUMER_API_KEY_SECRET = ""
+    settings.TWITTER_CLIENT_ID = ""
+    settings.TWITTER_CLIENT_SECRET = ""
     adapter = InProcessAdapter(base, owner=threading.get_ident())
     with mounted(adapter, "http://", "https://"):
         yield XSandbox(base=base)

@@ -5,14 +5,18 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from botauth_sandbox import calls, consent, problems, provider, ratelimit
 from botauth_sandbox.api import methods
 from botauth_sandbox.calls import Refusal, Refused
 from botauth_sandbox.models import RequestToken
 
-INVALID_TOKEN_MESSAGE = "This request token is unknown, expired or used. Start again from the app."
-SUSPENDED_MESSAGE = "This sandbox account is suspended and cannot authorize apps."
+INVALID_TOKEN_MESSAGE = gettext_lazy(
+    "This request token is unknown, expired or used. Start again from the app."
+)
+SUSPENDED_MESSAGE = gettext_lazy("This sandbox account is suspended and cannot authorize apps.")
 
 
 def _request_token(request: HttpRequest) -> HttpResponse:
@@ -48,9 +52,10 @@ def authorize(request: HttpRequest) -> HttpResponse:
         except ValidationError as err:
             return _consent_page(request, row=row, username=username, error=err.messages[0])
     except consent.InvalidRequestToken:
-        return _error_page(request, "Invalid request token", INVALID_TOKEN_MESSAGE, status=400)
+        title = _("Invalid request token")
+        return _error_page(request, title, str(INVALID_TOKEN_MESSAGE), status=400)
     except consent.SuspendedUser:
-        return _error_page(request, "Account suspended", SUSPENDED_MESSAGE, status=403)
+        return _error_page(request, _("Account suspended"), str(SUSPENDED_MESSAGE), status=403)
 
 
 def _verify_credentials(request: HttpRequest) -> HttpResponse:

@@ -24,9 +24,14 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 TWITTER_CONSUMER_API_KEY = env.str("TWITTER_CONSUMER_API_KEY", default="")
 TWITTER_CONSUMER_API_KEY_SECRET = env.str("TWITTER_CONSUMER_API_KEY_SECRET", default="")
+# OAuth 2.0 (used for new links when set): the app's Client ID and Client Secret.
+TWITTER_CLIENT_ID = env.str("TWITTER_CLIENT_ID", default="")
+TWITTER_CLIENT_SECRET = env.str("TWITTER_CLIENT_SECRET", default="")
+# Empty: botauth's default, what a posting bot needs.
+BOTAUTH_OAUTH2_SCOPES = env.str("BOTAUTH_OAUTH2_SCOPES", default="")
 # "auto" (what `make run` writes): the sandbox of X while developing without X keys.
 if env.str("BOTAUTH_SANDBOX", default="false").strip().lower() == "auto":
-    BOTAUTH_SANDBOX = DEBUG and not TWITTER_CONSUMER_API_KEY
+    BOTAUTH_SANDBOX = DEBUG and not (TWITTER_CONSUMER_API_KEY or TWITTER_CLIENT_ID)
 else:
     BOTAUTH_SANDBOX = env.bool("BOTAUTH_SANDBOX", default=False)
 if BOTAUTH_SANDBOX and not DEBUG:
@@ -50,6 +55,8 @@ if BOTAUTH_SANDBOX:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The admin and botauth's pages in the browser's language (Accept-Language), of LANGUAGES.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,6 +106,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages botauth's pages are translated into (botauth/locale).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -130,7 +139,7 @@ if not DEBUG and not BOTAUTH_ENCRYPTION_KEYS:
     )
 
 BOTAUTH_X_API_URL = env.str("BOTAUTH_X_API_URL", default="")
-# With BOTAUTH_SANDBOX on, botauth itself routes X traffic to the sandbox and derives consumer
+# With BOTAUTH_SANDBOX on, botauth itself routes X traffic to the sandbox and derives X app
 # keys from SECRET_KEY when none are set above.
 if BOTAUTH_SANDBOX:
     BOTAUTH_SANDBOX_URL = env.str("BOTAUTH_SANDBOX_URL", default="http://127.0.0.1:8000/sandbox")

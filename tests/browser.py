@@ -6,9 +6,12 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from botauth.models import BotAccount
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
@@ -68,3 +71,21 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page: Any, site: str) -> None:
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "e2e-password")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")
+
+
+def add_account(page: Any, site: str, name: str) -> BotAccount:
+    from botauth.models import BotAccount
+
+    page.goto(f"{site}/admin/botauth/botaccount/add/")
+    page.fill("#id_name", name)
+    page.click("input[name=_continue]")
+    page.wait_for_selector("#botauth-link")
+    return BotAccount.objects.get(name=name)

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import responses
 from django.contrib.auth.models import Permission, User
-from django.core.management import CommandError, call_command
 from django.test import Client
 
 from botauth import health
 from botauth.models import BotAccount
-from tests import xmock
+from tests.helpers import make_linked
 
 # The x_sandbox fixture: the distribution's pytest11 entry point brings it once the project is
 # installed; these tests run from the checkout. Both register it under its module's name, once.
@@ -55,32 +53,12 @@ def account(db: Any) -> BotAccount:
     return BotAccount.objects.create(name="newsbot")
 
 
-def make_linked(
-    name: str = "linkedbot", *, user_id: str = xmock.USER_ID, username: str = xmock.SCREEN_NAME
-) -> BotAccount:
-    return BotAccount.objects.create(
-        name=name,
-        status=BotAccount.Status.LINKED,
-        twitter_access_token=f"{user_id}-accesstoken{name}",
-        twitter_access_token_secret=f"accesssecret{name}",
-        twitter_user_id=user_id,
-        twitter_username=username,
-    )
-
-
 @pytest.fixture
 def linked(db: Any) -> BotAccount:
     return make_linked()
 
 
-def call(command: str, *args: str, **options: Any) -> tuple[str, str, int]:
-    """Run a management command: (stdout, stderr, exit code), CommandError's code included."""
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(command, *args, stdout=out, stderr=err, **options)
-    except CommandError as exc:
-        err.write(f"{exc}\n")
-        return out.getvalue(), err.getvalue(), exc.returncode
-    except SystemExit as exc:
-        return out.getvalue(), err.getvalue(), int(exc.code or 0)
-    return out.getvalue(), err.getvalue(), 0
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verification's retries do not sleep."""
+    monkeypatch.setattr("botauth.verification.time.sleep", lambda seconds: None)

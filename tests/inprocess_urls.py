@@ -20,7 +20,11 @@ def echo(request: HttpRequest, rest: str) -> JsonResponse:
             "body": base64.b64encode(request.body).decode(),
             "authorization": request.headers.get("Authorization", ""),
             "post": {k: request.POST.getlist(k) for k in request.POST},
-            "files": {k: base64.b64encode(f.read()).decode() for k, f in request.FILES.items()},
+            # The last file of each name, as request.FILES[name] gives it.
+            "files": {
+                k: base64.b64encode(request.FILES.getlist(k)[-1].read()).decode()
+                for k in request.FILES
+            },
         },
         status=201,
         headers={"x-rate-limit-remaining": "74"},

@@ -11,7 +11,7 @@ FENCED = re.compile(r"^```[a-z]*\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 def block(filename: str) -> str:
     """The fenced block whose first line is `# <filename>` (text may follow the name)."""
-    found = [
+    found: list[str] = [
         body
         for body in FENCED.findall(README.read_text())
         if body.startswith("# ") and body[2:].split()[0] == filename

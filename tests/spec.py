@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +29,8 @@ def _registry() -> Registry:
     problems = json.loads((SPEC_DIR / "problems-2.166.json").read_text())
     return Registry().with_resources(
         [
-            (SPEC_URI, Resource(contents=spec, specification=DRAFT202012)),
-            (PROBLEMS_URI, Resource(contents=problems, specification=DRAFT202012)),
+            (SPEC_URI, DRAFT202012.create_resource(spec)),
+            (PROBLEMS_URI, DRAFT202012.create_resource(problems)),
         ]
     )
 

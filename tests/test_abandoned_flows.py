@@ -13,7 +13,7 @@ from django.utils import timezone
 from botauth.admin import BotAccountAdmin
 from botauth.models import BotAccount
 from tests import xmock
-from tests.conftest import call, make_linked
+from tests.helpers import call, make_linked
 
 CALLBACK = "/botauth/callback/"
 APPROVED = {"oauth_token": xmock.REQUEST_TOKEN, "oauth_verifier": xmock.VERIFIER}

@@ -5,27 +5,20 @@ import datetime as dt
 import pytest
 import requests
 from django.contrib.auth.models import Permission, User
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from botauth import verification
-from botauth.admin import SECRET_FIELDS
-from botauth.models import BotAccount
+from botauth.models import SECRET_FIELDS, BotAccount
 from tests import xmock
-from tests.conftest import make_linked
+from tests.helpers import change_url, make_linked, messages_of
 
 CHANGELIST = reverse("admin:botauth_botaccount_changelist")
 ACCESS_TOKEN = f"{xmock.USER_ID}-accesstokenlinkedbot"
 ACCESS_SECRET = "accesssecretlinkedbot"
 INVALIDATE_FALLBACK_URL = f"{xmock.API}/oauth/invalidate_token"
-
-
-def change_url(account: BotAccount) -> str:
-    return reverse("admin:botauth_botaccount_change", args=[account.pk])
 
 
 def verify_url(account: BotAccount) -> str:
@@ -34,10 +27,6 @@ def verify_url(account: BotAccount) -> str:
 
 def unlink_url(account: BotAccount) -> str:
     return reverse("admin:botauth_botaccount_unlink", args=[account.pk])
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def names_listed(response) -> list[str]:
@@ -53,9 +42,7 @@ def assert_still_linked(account: BotAccount) -> None:
     assert account.last_verified_at is None
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr(verification.time, "sleep", lambda seconds: None)
+pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
 @pytest.fixture

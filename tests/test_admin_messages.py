@@ -13,21 +13,15 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from botauth import verification
 from botauth.models import BotAccount
 from tests import xmock
-from tests.conftest import make_linked
-from tests.test_callback_view import CALLBACK, approve, pending
+from tests.helpers import CALLBACK, approve, change_url, make_linked, pending
 
 ADD = reverse("admin:botauth_botaccount_add")
 CHANGELIST = reverse("admin:botauth_botaccount_changelist")
 # x-rate-limit-reset 1641543656 as the admin shows it (TIME_ZONE is UTC).
 RESET = dt.datetime.fromtimestamp(1641543656, tz=dt.UTC)
 RESET_SHOWN = "Jan. 7, 2022, 8:20 a.m. UTC"
-
-
-def change_url(account: BotAccount) -> str:
-    return reverse("admin:botauth_botaccount_change", args=[account.pk])
 
 
 def seen(response) -> list[tuple[str, str]]:
@@ -39,9 +33,7 @@ def history_of(account: BotAccount) -> list[tuple[str, int, str]]:
     return [(e.user.username, e.action_flag, e.change_message) for e in entries]
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    monkeypatch.setattr(verification.time, "sleep", lambda seconds: None)
+pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
 def client_with(db, *codenames: str, username: str = "person") -> Client:
@@ -208,6 +200,7 @@ def test_save_and_link_saves_then_goes_to_x(adder, x):
     account = BotAccount.objects.get(name="freshbot")
     assert account.status == BotAccount.Status.PENDING
     assert account.twitter_oauth_token == xmock.REQUEST_TOKEN
+    assert account.link_started_by is not None
     assert account.link_started_by.username == "person"
     assert history_of(account) == [("person", ADDITION, '[{"added": {}}]')]
     assert seen(response) == [

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from botauth.models import BotAccount
 from botauth_sandbox.models import SandboxApp
-from tests.browser import screenshot
+from tests.browser import add_account, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -25,22 +25,6 @@ def site(live_server, settings, transactional_db):
     )
     User.objects.create_superuser("admin", password="e2e-password")
     return live_server.url
-
-
-def log_in(page, site: str) -> None:
-    page.goto(f"{site}/admin/login/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", "e2e-password")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
-
-
-def add_account(page, site: str, name: str) -> BotAccount:
-    page.goto(f"{site}/admin/botauth/botaccount/add/")
-    page.fill("#id_name", name)
-    page.click("input[name=_continue]")
-    page.wait_for_selector("#botauth-link")
-    return BotAccount.objects.get(name=name)
 
 
 def test_link_a_bot_then_verify_it_and_post_as_it(page, site):
@@ -129,6 +113,7 @@ def test_add_save_and_link_then_the_admin_says_what_is_true(page, site):
     account = BotAccount.objects.get(name="e2esaveandlink")
     assert account.status == BotAccount.Status.LINKED
     assert account.twitter_username == "e2e_saved"
+    assert account.linked_by is not None
     assert account.linked_by.username == "admin"
 
     page.click("#botauth-verify")

@@ -5,37 +5,12 @@ from datetime import timedelta
 import pytest
 import requests
 from django.contrib.auth.models import User
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from botauth.models import BotAccount
 from tests import xmock
-from tests.conftest import make_linked
-
-CALLBACK = "/botauth/callback/"
-
-
-def pending(account: BotAccount, user: User, *, age: timedelta = timedelta(0)) -> BotAccount:
-    account.twitter_oauth_token = xmock.REQUEST_TOKEN
-    account.twitter_oauth_token_secret = xmock.REQUEST_SECRET
-    account.link_started_by = user
-    account.link_started_at = timezone.now() - age
-    if not account.is_linked:
-        account.status = BotAccount.Status.PENDING
-    account.save()
-    return account
-
-
-def approve(client: Client, **extra: str):
-    return client.get(
-        CALLBACK, {"oauth_token": xmock.REQUEST_TOKEN, "oauth_verifier": xmock.VERIFIER, **extra}
-    )
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
+from tests.helpers import CALLBACK, approve, make_linked, messages_of, pending
 
 
 def assert_untouched_pending(account: BotAccount) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db.models import Q
@@ -11,8 +11,7 @@ from django.utils import timezone
 from botauth.models import BotAccount
 from botauth.verification import verify_accounts
 from tests import xmock
-from tests.conftest import call, make_linked
-from tests.test_verify_bot_tokens import as_itself, oauth_token_of
+from tests.helpers import as_itself, call, make_linked, oauth_token_of
 
 
 def make_many(count: int) -> list[BotAccount]:
@@ -58,7 +57,7 @@ def test_an_expired_claim_is_taken_over(db, x):
 def test_accounts_another_run_verified_since_this_one_started_are_not_checked_again(db, x):
     accounts = make_many(20)  # more than one claim: 16 at a time
     x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("same"))
-    verified_elsewhere = []
+    verified_elsewhere: list[datetime] = []
 
     def another_run_verifies_the_last(outcome) -> None:
         if not verified_elsewhere:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 import tweepy
@@ -11,13 +12,13 @@ from botauth.client import BotClient
 from botauth.exceptions import NotLinkedError
 from botauth.transport import XSession
 from tests import spec, xmedia, xmock
-from tests.conftest import make_linked
+from tests.helpers import make_linked
 
 TWEETS_URL = f"{xmock.API}/2/tweets"
 POST_ID = "1456012973835788293"
 
 
-def created(text: str) -> dict:
+def created(text: str) -> dict[str, Any]:
     body = {"data": {"id": POST_ID, "text": text}}
     spec.validate("CreatePostsResponse", body)
     return body

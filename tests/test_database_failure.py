@@ -5,28 +5,16 @@ from __future__ import annotations
 import pytest
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.test import Client
-from django.utils import timezone
 
 from botauth import flows
 from botauth.exceptions import LinkUnavailableError
 from botauth.flows import exchange
 from botauth.models import BotAccount
 from tests import xmock
-from tests.conftest import make_linked
+from tests.helpers import make_linked, pending, skip_unless_postgres
 
 CALLBACK = "/botauth/callback/"
 APPROVED = {"oauth_token": xmock.REQUEST_TOKEN, "oauth_verifier": xmock.VERIFIER}
-
-
-def pending_for(account: BotAccount, user) -> BotAccount:
-    account.twitter_oauth_token = xmock.REQUEST_TOKEN
-    account.twitter_oauth_token_secret = xmock.REQUEST_SECRET
-    account.link_started_by = user
-    account.link_started_at = timezone.now()
-    if not account.is_linked:
-        account.status = BotAccount.Status.PENDING
-    account.save()
-    return account
 
 
 def assert_pending_as_before(account: BotAccount) -> None:
@@ -58,7 +46,7 @@ def failing_store(monkeypatch):
 def test_a_failed_store_answers_503_and_puts_the_flow_back(
     staff, staff_client, account, x, failing_store, error
 ):
-    pending_for(account, staff)
+    pending(account, staff)
     xmock.access_token(x)
     failing_store(error)
     response = staff_client.get(CALLBACK, APPROVED)
@@ -73,7 +61,7 @@ def test_a_failed_store_answers_503_and_puts_the_flow_back(
 def test_trying_again_after_a_failed_store_links(
     staff, staff_client, account, x, failing_store, monkeypatch
 ):
-    pending_for(account, staff)
+    pending(account, staff)
     xmock.access_token(x)
     failing_store(OperationalError("gone"))
     assert staff_client.get(CALLBACK, APPROVED).status_code == 503
@@ -87,7 +75,7 @@ def test_trying_again_after_a_failed_store_links(
 def test_a_failed_store_on_a_relink_keeps_the_stored_pair(
     staff, staff_client, x, failing_store, db
 ):
-    account = pending_for(make_linked("keeper"), staff)
+    account = pending(make_linked("keeper"), staff)
     xmock.access_token(x, token=f"{xmock.USER_ID}-fresh")
     failing_store(OperationalError("gone"))
     assert staff_client.get(CALLBACK, APPROVED).status_code == 503
@@ -100,7 +88,7 @@ def test_a_failed_store_on_a_relink_keeps_the_stored_pair(
 def test_a_failure_while_matching_answers_503_without_calling_x(
     staff, staff_client, account, x, monkeypatch
 ):
-    pending_for(account, staff)
+    pending(account, staff)
 
     def find_pending(**kwargs):
         raise OperationalError("could not connect to server")
@@ -124,13 +112,12 @@ def kill_this_connection() -> None:
 
 @pytest.fixture
 def postgres(transactional_db):
-    if connection.vendor != "postgresql":
-        pytest.skip("killing a connection needs PostgreSQL: set DATABASE_URL=postgres://...")
+    skip_unless_postgres("killing a connection needs PostgreSQL")
 
 
 @pytest.mark.postgres
 def test_a_connection_killed_while_x_answers_is_reopened_to_put_the_flow_back(postgres, staff, x):
-    account = pending_for(BotAccount.objects.create(name="newsbot"), staff)
+    account = pending(BotAccount.objects.create(name="newsbot"), staff)
     client = Client()
     client.force_login(staff)
     body = (
@@ -153,7 +140,7 @@ def test_a_connection_killed_while_x_answers_is_reopened_to_put_the_flow_back(po
 def test_a_connection_lost_outside_a_transaction_is_reopened_to_put_the_flow_back(
     postgres, staff, x, monkeypatch
 ):
-    account = pending_for(BotAccount.objects.create(name="newsbot"), staff)
+    account = pending(BotAccount.objects.create(name="newsbot"), staff)
     xmock.access_token(x)
 
     def store(pk, grant, **kwargs):

@@ -14,8 +14,7 @@ from django.db import transaction
 
 from botauth.fields import CIPHERTEXT_PREFIX
 from botauth.models import BotAccount
-from tests.conftest import make_linked
-from tests.test_fields import raw_row
+from tests.helpers import make_linked, raw_row
 
 SECRET_FIELDS = [
     "twitter_access_token",

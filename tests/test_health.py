@@ -128,6 +128,7 @@ def test_a_first_401_starts_the_confirmation_window_and_reaches_bot_code(linked,
     with pytest.raises(tweepy.Unauthorized):
         linked.get_tweepy_client().get_me(user_auth=True)
     linked.refresh_from_db()
+    assert linked.unauthorized_since is not None
     assert timezone.now() - linked.unauthorized_since < timedelta(minutes=1)
     assert linked.status == BotAccount.Status.LINKED
     assert linked.last_seen_working_at is None
@@ -175,6 +176,7 @@ def test_a_success_between_two_401s_restarts_the_window(linked, x):
         client.create_tweet(text="Hello")
     linked.refresh_from_db()
     assert linked.status == BotAccount.Status.LINKED
+    assert linked.unauthorized_since is not None
     assert timezone.now() - linked.unauthorized_since < timedelta(minutes=1)
 
 
@@ -310,7 +312,7 @@ def test_last_seen_working_is_written_again_after_the_interval(linked, x, monkey
     settings.BOTAUTH_HEALTH_WRITE_INTERVAL = 600
     start = timezone.now()
     clock = [start]
-    monkeypatch.setattr(health.timezone, "now", lambda: clock[0])
+    monkeypatch.setattr("botauth.health.timezone.now", lambda: clock[0])
     client = linked.get_tweepy_client()
     for offset in (0, 300, 599, 600, 900, 1200):
         clock[0] = start + timedelta(seconds=offset)
@@ -397,7 +399,7 @@ def test_a_database_failure_is_logged_not_raised(linked, x, monkeypatch, caplog)
     def broken(*args, **kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(health.transaction, "atomic", broken)
+    monkeypatch.setattr("botauth.health.transaction.atomic", broken)
     posted(x)
     with caplog.at_level(logging.WARNING, logger="botauth"):
         response = linked.get_tweepy_client().create_tweet(text="Hello")

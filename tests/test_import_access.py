@@ -9,7 +9,7 @@ import requests
 
 from botauth.models import BotAccount
 from tests import spec, xmock
-from tests.conftest import call, make_linked
+from tests.helpers import authorization, call, make_linked
 
 TOKEN = f"{xmock.USER_ID}-portalgeneratedtoken"
 SECRET = "portalgeneratedsecret"
@@ -17,11 +17,6 @@ SECRET = "portalgeneratedsecret"
 
 def run_import(*args: str, stdin: str = f"{TOKEN}\n{SECRET}\n") -> tuple[str, str, int]:
     return call("link_bot_account", *args, "--import", stdin=io.StringIO(stdin))
-
-
-def authorization(call) -> str:
-    header = call.request.headers["Authorization"]
-    return header.decode() if isinstance(header, bytes) else header
 
 
 def assert_unchanged(account: BotAccount) -> None:

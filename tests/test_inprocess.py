@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
+from typing import Any
 
 import pytest
 import requests
@@ -27,8 +28,8 @@ def echo(settings, db):
         yield adapter
 
 
-def decoded(response: requests.Response) -> dict:
-    seen = response.json()
+def decoded(response: requests.Response) -> dict[str, Any]:
+    seen: dict[str, Any] = response.json()
     seen["body"] = base64.b64decode(seen["body"])
     return seen
 

@@ -6,16 +6,13 @@ import io
 
 import pytest
 from cryptography.fernet import Fernet
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from botauth.models import BotAccount
 from tests import xmock
-from tests.conftest import call, make_linked
+from tests.helpers import CALLBACK, call, make_linked, messages_of, pending
 
-CALLBACK = "/botauth/callback/"
 APPROVED = {"oauth_token": xmock.REQUEST_TOKEN, "oauth_verifier": xmock.VERIFIER}
 
 
@@ -35,27 +32,12 @@ def raw(account: BotAccount, column: str) -> str:
         return str(cursor.fetchone()[0])
 
 
-def pending_for(account: BotAccount, user, *, token: str = xmock.REQUEST_TOKEN) -> BotAccount:
-    account.twitter_oauth_token = token
-    account.twitter_oauth_token_secret = xmock.REQUEST_SECRET
-    account.link_started_by = user
-    account.link_started_at = timezone.now()
-    if not account.is_linked:
-        account.status = BotAccount.Status.PENDING
-    account.save()
-    return account
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
 def test_a_callback_reads_only_the_row_it_matched(staff, staff_client, lose_key, x, db):
     old_linked = make_linked("oldbot", user_id="1111", username="oldbot")
-    old_pending = pending_for(BotAccount.objects.create(name="stale"), staff, token="oldtoken")
+    old_pending = pending(BotAccount.objects.create(name="stale"), staff, token="oldtoken")
     before = raw(old_pending, "twitter_oauth_token_secret"), raw(old_linked, "twitter_access_token")
     lose_key()
-    fresh = pending_for(BotAccount.objects.create(name="fresh"), staff)
+    fresh = pending(BotAccount.objects.create(name="fresh"), staff)
     xmock.access_token(x)
     response = staff_client.get(CALLBACK, APPROVED)
     assert response.status_code == 302
@@ -82,7 +64,7 @@ def test_relinking_a_row_whose_pair_is_unreadable_replaces_the_pair(staff_client
 
 
 def test_a_flow_whose_own_secret_is_unreadable_says_so_and_ends(staff, staff_client, lose_key, x):
-    account = pending_for(BotAccount.objects.create(name="newsbot"), staff)
+    account = pending(BotAccount.objects.create(name="newsbot"), staff)
     lose_key()
     response = staff_client.get(CALLBACK, APPROVED)
     assert response.status_code == 400

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from botauth.models import BotAccount
 from tests import spec, xmock
-from tests.conftest import call, make_linked
+from tests.helpers import authorization, call, make_linked
 
 PIN = "1234567"
 AUTHORIZE_URL = (
@@ -22,11 +23,6 @@ def run_command(*args: str, stdin: str | io.StringIO = f"{PIN}\n") -> tuple[str,
     return call(
         "link_bot_account", *args, stdin=io.StringIO(stdin) if isinstance(stdin, str) else stdin
     )
-
-
-def authorization(call) -> str:
-    header = call.request.headers["Authorization"]
-    return header.decode() if isinstance(header, bytes) else header
 
 
 def assert_unlinked_with_no_flow(account: BotAccount) -> None:
@@ -49,7 +45,8 @@ def test_pin_flow_links_the_account(account, x):
     assert account.twitter_access_token == xmock.ACCESS_TOKEN
     assert account.twitter_access_token_secret == xmock.ACCESS_SECRET
     assert (account.twitter_user_id, account.twitter_username) == (xmock.USER_ID, "twitterapi")
-    assert timezone.now() - account.linked_at < timezone.timedelta(minutes=1)
+    assert account.linked_at is not None
+    assert timezone.now() - account.linked_at < timedelta(minutes=1)
     assert account.linked_by is None
     assert (account.twitter_oauth_token, account.twitter_oauth_token_secret) == ("", "")
     assert account.link_started_at is None

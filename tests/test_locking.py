@@ -6,21 +6,21 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from botauth import flows
 from botauth.exceptions import FlowNotFoundError
 from botauth.models import BotAccount
 from tests import xmock
+from tests.helpers import skip_unless_postgres
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(autouse=True)
 def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locking is tested on PostgreSQL: set DATABASE_URL=postgres://...")
+    skip_unless_postgres("row locking is tested on PostgreSQL")
 
 
 def test_a_callback_delivered_twice_at_once_exchanges_once(transactional_db, staff, x):

@@ -21,7 +21,8 @@ from botauth.exceptions import (
     XUnavailableError,
 )
 from botauth.media import MIB, Media
-from tests import xmedia, xmock
+from botauth.models import BotAccount
+from tests import spec, xmedia, xmock
 from tests.logs import assert_no_secret_logged, captured
 from tests.xmedia import MEDIA_ID, MEDIA_KEY, urls
 
@@ -34,7 +35,7 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def client(linked, sleeps) -> BotClient:
+def client(linked: BotAccount, sleeps: list[float]) -> BotClient:
     return linked.get_tweepy_client(sleep=sleeps.append)
 
 
@@ -249,7 +250,7 @@ def test_check_after_secs_is_honoured(client, x, sleeps, tmp_path):
     x.post(at["finalize"], json=xmedia.finalize_answer(size=size, after=3))
     body = xmedia.status_answer("in_progress", size=size, progress=40)
     body["data"]["processing_info"]["check_after_secs"] = 7
-    xmedia.spec.validate("GetMediaUploadStatusResponse", body)
+    spec.validate("GetMediaUploadStatusResponse", body)
     x.get(at["upload"], json=body)
     x.get(at["upload"], json=xmedia.status_answer("succeeded", size=size))
     client.media_upload(write(tmp_path, "clip.mp4", xmedia.MP4))
@@ -295,7 +296,7 @@ def test_failed_processing_raises_with_x_error_name_and_message(client, x, tmp_p
     # What X sends for a failed video (v1.1's STATUS, as seen by twitter-lite issue #124); spec
     # 2.167's processing_info does not declare "error", so validate the rest of the answer.
     failed = xmedia.status_answer("failed", size=size, progress=100)
-    xmedia.spec.validate("GetMediaUploadStatusResponse", failed)
+    spec.validate("GetMediaUploadStatusResponse", failed)
     failed["data"]["processing_info"]["error"] = {
         "code": 1,
         "name": "InvalidMedia",
@@ -323,7 +324,7 @@ def test_failed_processing_with_problems_in_errors(client, x, tmp_path):
     failed["errors"] = [
         xmedia.problem(400, "Invalid Request", "Unsupported video codec.", xmedia.INVALID_REQUEST)
     ]
-    xmedia.spec.validate("GetMediaUploadStatusResponse", failed)
+    spec.validate("GetMediaUploadStatusResponse", failed)
     x.get(at["upload"], json=failed)
     with pytest.raises(MediaProcessingError, match=r"Invalid Request: Unsupported video codec"):
         client.media_upload(write(tmp_path, "clip.mp4", xmedia.MP4))
@@ -423,7 +424,7 @@ def test_an_empty_file_is_refused(client, x, tmp_path):
 def test_a_text_mode_file_is_refused(client, x, tmp_path):
     path = write(tmp_path, "talk.srt", b"1\n00:00:00,000 --> 00:00:01,000\nHi\n")
     with open(path) as text, pytest.raises(MediaError, match=r"open it with 'rb'"):
-        client.media_upload(path, file=text)  # type: ignore[arg-type]
+        client.media_upload(path, file=text)
     assert len(x.calls) == 0
 
 
@@ -511,7 +512,7 @@ def test_wait_on_rate_limit_waits_for_the_reset_and_retries(linked, x, tmp_path,
 def test_a_media_id_that_is_not_digits_is_refused(client, x, tmp_path):
     at = urls()
     hostile = {"data": {"id": "../../2/tweets", "media_key": "13_1"}}
-    xmedia.spec.validate("InitializeMediaUploadResponse", hostile)  # the spec sets no pattern
+    spec.validate("InitializeMediaUploadResponse", hostile)  # the spec sets no pattern
     x.post(at["initialize"], json=hostile)
     with pytest.raises(XRejectedError, match="media id that is not 1 to 19 digits"):
         client.media_upload(write(tmp_path, "clip.mp4", xmedia.MP4))
@@ -526,7 +527,7 @@ def test_a_status_about_other_media_is_refused(client, x, tmp_path):
     x.post(at["finalize"], json=xmedia.finalize_answer(size=size))
     other = xmedia.status_answer("succeeded", size=size)
     other["data"]["id"] = "42"
-    xmedia.spec.validate("GetMediaUploadStatusResponse", other)
+    spec.validate("GetMediaUploadStatusResponse", other)
     x.get(at["upload"], json=other)
     with pytest.raises(XRejectedError, match="about media '42'"):
         client.media_upload(write(tmp_path, "clip.mp4", xmedia.MP4))
@@ -542,7 +543,7 @@ def test_an_answer_that_is_not_json_is_refused(client, x, tmp_path):
 def test_an_answer_without_data_is_refused_with_x_problems(client, x, tmp_path):
     invalid = xmedia.problem(400, "Invalid Request", "media is invalid.", xmedia.INVALID_REQUEST)
     body = {"errors": [invalid]}
-    xmedia.spec.validate("MediaUploadResponse", body)
+    spec.validate("MediaUploadResponse", body)
     x.post(xmedia.UPLOAD_URL, json=body)
     with pytest.raises(XRejectedError, match=r"X sent no media object: media is invalid\.$"):
         client.media_upload(write(tmp_path, "a.png", xmedia.PNG))
@@ -562,8 +563,9 @@ def test_uploads_are_routed_to_the_configured_x(linked, settings, tmp_path):
         client.media_upload(write(tmp_path, "clip.mp4", xmedia.MP4))
         assert len(rsps.calls) == 1 + 5
         for call in rsps.calls:
-            assert call.request.url.startswith(f"{base}/2/media/upload")
-            assert call.request.req_kwargs["timeout"] == 3
+            assert str(call.request.url).startswith(f"{base}/2/media/upload")
+            # responses keeps the keyword arguments of send() on the request it records.
+            assert call.request.req_kwargs["timeout"] == 3  # type: ignore[attr-defined]
             assert xmedia.oauth1_signature_valid(call.request, token_secret=SECRET)
 
 

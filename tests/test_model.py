@@ -8,7 +8,7 @@ from botauth.exceptions import NotLinkedError
 from botauth.models import BotAccount
 from botauth.transport import XSession, route
 from tests import xmock
-from tests.conftest import make_linked
+from tests.helpers import make_linked
 
 
 def test_str_and_repr_never_show_tokens(db):

@@ -145,7 +145,7 @@ def test_the_whole_flow_at_debug_logs_no_secret_through_redact_secrets(staff_cli
 def test_redact_secrets_on_a_handler_blanks_a_child_loggers_line():
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler.emit = records.append  # type: ignore[method-assign,assignment]
     handler.addFilter(RedactSecrets())
     logger = logging.getLogger("requests_oauthlib.oauth1_auth")
     logger.addHandler(handler)

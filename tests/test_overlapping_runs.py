@@ -17,17 +17,15 @@ import pytest
 from django.db import connection
 
 from botauth.models import BotAccount
-from tests.conftest import make_linked
+from tests.helpers import ROOT, make_linked, skip_unless_postgres
 
 pytestmark = pytest.mark.postgres
-ROOT = Path(__file__).resolve().parent.parent
 ACCOUNTS = 60
 
 
 @pytest.fixture(autouse=True)
 def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("overlapping runs are tested on PostgreSQL: set DATABASE_URL=postgres://...")
+    skip_unless_postgres("overlapping runs are tested on PostgreSQL")
 
 
 class StubX(BaseHTTPRequestHandler):
@@ -103,7 +101,7 @@ def test_two_runs_at_once_share_the_accounts(transactional_db, tmp_path, stub_x)
         "DJANGO_SETTINGS_MODULE": settings_module(tmp_path, stub_x),
         "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)]),
     }
-    command = [sys.executable, "manage.py", "verify_bot_tokens", "--json", "--concurrency", "2"]
+    command = [sys.executable, "-m", "django", "verify_bot_tokens", "--json", "--concurrency", "2"]
     runs = [
         subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(2)

@@ -19,10 +19,10 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests import readme
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 NOT_SHIPPED = shutil.ignore_patterns(
     ".git", ".venv*", ".nox", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "out",
     "*.sqlite3", ".env", "artifacts",
@@ -57,7 +57,7 @@ def run(*command: str | Path, cwd: Path, check: bool = True) -> subprocess.Compl
 
 
 @pytest.fixture(scope="module")
-def python(tmp_path_factory) -> Path:
+def python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv with pip install ".[sandbox]" done from a copy of this checkout."""
     base = tmp_path_factory.mktemp("package")
     source = base / "django-botauth"
@@ -75,7 +75,7 @@ def python(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def mysite(python, tmp_path_factory) -> Path:
+def mysite(python: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`django-admin startproject mysite`, then the README's "Try it in your own project"."""
     work = tmp_path_factory.mktemp("integrator")
     run(python, "-m", "django", "startproject", "mysite", cwd=work)
@@ -98,6 +98,18 @@ def test_botauth_is_imported_from_the_installed_package(python, mysite):
     assert "site-packages" in where.stdout
 
 
+def test_the_installed_package_carries_its_german_translations(python, mysite):
+    probe = (
+        "from django.utils import translation; from botauth.models import BotAccount; "
+        "from botauth_sandbox.models import SandboxUser; translation.activate('de'); "
+        "print(BotAccount._meta.verbose_name_plural, SandboxUser._meta.verbose_name, sep='|')"
+    )
+    result = run(python, "manage.py", "shell", "-c", probe, cwd=mysite)
+
+    # The last line: Django 5.2's shell may first say what it imported.
+    assert result.stdout.strip().splitlines()[-1] == "Bot-Konten|Sandbox-X-Benutzer"
+
+
 def test_the_readme_project_checks_and_migrates(python, mysite):
     checked = run(python, "manage.py", "check", cwd=mysite)
     migrated = run(python, "manage.py", "migrate", "--noinput", cwd=mysite)
@@ -110,7 +122,7 @@ def test_the_readme_project_checks_and_migrates(python, mysite):
 def test_the_integrators_bot_test_passes_with_x_sandbox(python, mysite):
     result = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=mysite)
 
-    assert "1 passed" in result.stdout
+    assert "2 passed" in result.stdout
 
 
 def test_the_plugin_is_registered_once_when_also_named(python, mysite):
@@ -120,7 +132,7 @@ def test_the_plugin_is_registered_once_when_also_named(python, mysite):
         cwd=mysite,
     )  # fmt: skip
 
-    assert "1 passed" in result.stdout
+    assert "2 passed" in result.stdout
 
 
 def test_deploy_check_fails_with_the_sandbox_installed_and_debug_off(python, mysite):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import inspect
 import sys
 import types
+from typing import Any
 
 import pytest
 
 from botauth.models import BotAccount
-from botauth_sandbox.models import Post
+from botauth_sandbox.models import Media, Post
 from tests import readme
 
 
-def load(filename: str, namespace: dict) -> dict:
+def load(filename: str, namespace: dict[str, Any]) -> dict[str, Any]:
     exec(compile(readme.block(filename), f"README.md ({filename})", "exec"), namespace)
     return namespace
 
@@ -24,20 +25,35 @@ def test_readme_blocks_are_found_by_file_name():
         readme.block("nothing.py")
 
 
-def test_readme_bot_code_passes_the_readme_test(x_sandbox, request, monkeypatch):
+README_TESTS = ["test_post_headline", "test_post_with_media"]
+
+
+def readme_tests(monkeypatch) -> dict[str, Any]:
     bots = types.ModuleType("bots")
     load("bots.py", bots.__dict__)
     monkeypatch.setitem(sys.modules, "bots", bots)
-    tests = {
-        name: value for name, value in load("test_bots.py", {}).items() if name.startswith("test_")
-    }
-    assert list(tests) == ["test_post_headline"]
+    namespace = load("test_bots.py", {})
+    return {name: value for name, value in namespace.items() if name.startswith("test_")}
 
-    for test in tests.values():
-        fixtures = inspect.signature(test).parameters
-        test(**{name: request.getfixturevalue(name) for name in fixtures})
+
+def test_the_readme_has_these_tests(monkeypatch):
+    assert list(readme_tests(monkeypatch)) == README_TESTS
+
+
+@pytest.mark.parametrize("name", README_TESTS)
+def test_readme_bot_code_passes_the_readme_test(name, x_sandbox, request, monkeypatch):
+    test = readme_tests(monkeypatch)[name]
+    fixtures = inspect.signature(test).parameters
+    test(**{fixture: request.getfixturevalue(fixture) for fixture in fixtures})
 
     bot = BotAccount.objects.get(name="newsbot")
     assert bot.status == BotAccount.Status.LINKED
-    post = Post.objects.get()
-    assert (post.author.user_id, post.text) == (bot.twitter_user_id, "Hello from botauth")
+    posts = list(Post.objects.order_by("created_at", "pk"))
+    assert {post.author.user_id for post in posts} == {bot.twitter_user_id}
+    if name == "test_post_headline":
+        assert [post.text for post in posts] == ["Hello from botauth"]
+    else:
+        assert [post.text for post in posts] == ["Today's chart", "Today's clip"]
+        media = Media.objects.filter(media_id__in=[m for p in posts for m in p.media_ids])
+        assert sorted(m.media_category for m in media) == ["tweet_image", "tweet_video"]
+        assert {m.state for m in media} == {"succeeded"}

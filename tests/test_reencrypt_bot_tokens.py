@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import io
-
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
-from django.core.management import CommandError, call_command
 from django.db import connection
 
 from botauth.exceptions import DecryptionError
 from botauth.models import BotAccount
+from tests.helpers import call
 
 OLD_KEY = "bXN1LXRlc3Qta2V5LTAwMDAwMDAwMDAwMDAwMDAwMDA="
 NEW_KEY = "lBi9Dlm8XvP4CzkPQHKnvM1mZKukXKxsRMVSwBQI4qs="
@@ -20,23 +18,14 @@ SECRET_COLUMNS = (
 )
 
 
-def run_command() -> tuple[str, str, int]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("reencrypt_bot_tokens", stdout=out, stderr=err)
-    except CommandError as exc:
-        err.write(f"{exc}\n")
-        return out.getvalue(), err.getvalue(), exc.returncode
-    return out.getvalue(), err.getvalue(), 0
-
-
 def raw_row(account: BotAccount) -> tuple[str, str, str]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(SECRET_COLUMNS)} FROM botauth_botaccount WHERE id = %s",
             [account.pk],
         )
-        return cursor.fetchone()
+        row: tuple[str, str, str] = cursor.fetchone()
+        return row
 
 
 def create_account(name: str, n: int) -> BotAccount:
@@ -64,7 +53,7 @@ def old_rows(settings, db) -> list[BotAccount]:
 def test_rows_are_reencrypted_with_the_new_key(settings, old_rows):
     before = [raw_row(account) for account in old_rows]
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    out, err, code = run_command()
+    out, err, code = call("reencrypt_bot_tokens")
     assert (out, err, code) == (
         "Re-encrypted the tokens of 3 bot accounts with the newest key.\n",
         "",
@@ -83,7 +72,7 @@ def test_rows_are_reencrypted_with_the_new_key(settings, old_rows):
 
 def test_after_reencryption_the_old_key_can_be_removed(settings, old_rows):
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    run_command()
+    call("reencrypt_bot_tokens")
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY]
     for n, account in enumerate(old_rows):
         account = BotAccount.objects.get(pk=account.pk)
@@ -103,7 +92,7 @@ def test_without_reencryption_the_old_key_cannot_be_removed(settings, old_rows):
 
 def test_raw_rows_never_hold_a_clear_token(settings, old_rows):
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    run_command()
+    call("reencrypt_bot_tokens")
     for n, account in enumerate(old_rows):
         row = raw_row(account)
         for clear in clear_values(n):
@@ -114,7 +103,7 @@ def test_raw_rows_never_hold_a_clear_token(settings, old_rows):
 def test_empty_tokens_stay_empty(settings, old_rows):
     unlinked = BotAccount.objects.create(name="unlinked")
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    out, err, code = run_command()
+    out, err, code = call("reencrypt_bot_tokens")
     assert out == "Re-encrypted the tokens of 4 bot accounts with the newest key.\n"
     assert raw_row(unlinked) == ("", "", "")
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY]
@@ -123,7 +112,7 @@ def test_empty_tokens_stay_empty(settings, old_rows):
 
 def test_other_columns_are_left_alone(settings, old_rows):
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    run_command()
+    call("reencrypt_bot_tokens")
     account = BotAccount.objects.get(pk=old_rows[1].pk)
     assert (account.name, account.status, account.twitter_user_id) == ("bot1", "linked", "1")
     assert account.twitter_oauth_token == "requesttoken1"
@@ -135,7 +124,7 @@ def test_more_accounts_than_one_chunk(settings, db):
         BotAccount(name=f"bot{n:04}", twitter_access_token=f"{n}-accesstoken") for n in range(501)
     )
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    out, err, code = run_command()
+    out, err, code = call("reencrypt_bot_tokens")
     assert (out, code) == ("Re-encrypted the tokens of 501 bot accounts with the newest key.\n", 0)
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY]
     tokens = dict(BotAccount.objects.values_list("name", "twitter_access_token"))
@@ -150,7 +139,7 @@ def test_a_row_no_key_decrypts_stops_with_a_clear_error(settings, old_rows):
     stranger_before = raw_row(stranger)
     before = raw_row(old_rows[0])
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    out, err, code = run_command()
+    out, err, code = call("reencrypt_bot_tokens")
     assert code == 1
     assert err == (
         "A stored token cannot be decrypted with any key in BOTAUTH_ENCRYPTION_KEYS. If the keys "
@@ -165,7 +154,7 @@ def test_a_row_no_key_decrypts_stops_with_a_clear_error(settings, old_rows):
 def test_no_keys_is_a_clear_error(settings, old_rows):
     before = raw_row(old_rows[0])
     settings.BOTAUTH_ENCRYPTION_KEYS = []
-    out, err, code = run_command()
+    out, err, code = call("reencrypt_bot_tokens")
     assert code == 1
     assert err.startswith("Set BOTAUTH_ENCRYPTION_KEYS to one or more comma-separated Fernet keys")
     assert raw_row(old_rows[0]) == before
@@ -182,7 +171,7 @@ def test_an_oauth2_refresh_token_is_reencrypted_too(settings, db):
         twitter_user_id="42",
     )
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY, OLD_KEY]
-    assert run_command()[2] == 0
+    assert call("reencrypt_bot_tokens")[2] == 0
     settings.BOTAUTH_ENCRYPTION_KEYS = [NEW_KEY]
     account = BotAccount.objects.get(pk=account.pk)
     assert account.twitter_refresh_token == "oauth2-refresh-token"

@@ -4,21 +4,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 from django.contrib.auth.models import User
-from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 
 from botauth.models import BotAccount
 from tests import xmock
-from tests.conftest import make_linked
+from tests.helpers import make_linked, messages_of
 
 
 def start_url(account: BotAccount) -> str:
     return reverse("botauth:authenticate_twitter", args=[account.pk])
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
 
 
 def test_start_redirects_to_x_authorize_and_stores_the_pending_flow(

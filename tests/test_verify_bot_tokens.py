@@ -4,11 +4,9 @@ import io
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -24,7 +22,7 @@ from botauth.flows import ACCESS_CLEARED
 from botauth.models import BotAccount
 from botauth.verification import verify_accounts
 from tests import xmock
-from tests.conftest import call, make_linked
+from tests.helpers import ROOT, as_itself, call, make_linked, oauth_token_of, users_me_body
 
 ACCESS_TOKEN = f"{xmock.USER_ID}-accesstokenlinkedbot"
 ACCESS_SECRET = "accesssecretlinkedbot"
@@ -45,28 +43,8 @@ def row(
 @pytest.fixture(autouse=True)
 def sleeps(monkeypatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr(verification.time, "sleep", slept.append)
+    monkeypatch.setattr("botauth.verification.time.sleep", slept.append)
     return slept
-
-
-def oauth_token_of(request) -> str:
-    header = request.headers["Authorization"]
-    header = header.decode() if isinstance(header, bytes) else header
-    return header.split('oauth_token="', 1)[1].split('"', 1)[0]
-
-
-def users_me_body(username: str, user_id: str = xmock.USER_ID) -> str:
-    return json.dumps({"data": {"id": user_id, "name": "A bot", "username": username}})
-
-
-def as_itself(username: str):
-    """X answering each token with the user its <user_id>- prefix names, under one handle."""
-
-    def answer(request):
-        user_id = oauth_token_of(request).split("-")[0]
-        return (200, {"x-access-level": "read-write"}, users_me_body(username, user_id))
-
-    return answer
 
 
 # One account, each answer of X
@@ -441,7 +419,7 @@ OTHER_KEY = "ZmRzYS1vdGhlci1rZXktMDAwMDAwMDAwMDAwMDAwMDA="
 
 
 def ciphertexts(account: BotAccount) -> tuple[str, str]:
-    return (
+    stored: tuple[str, str] = (
         BotAccount.objects.filter(pk=account.pk)
         .values_list(
             ExpressionWrapper(F("twitter_access_token"), TextField()),
@@ -449,6 +427,7 @@ def ciphertexts(account: BotAccount) -> tuple[str, str]:
         )
         .get()
     )
+    return stored
 
 
 def test_an_undecryptable_row_is_reported_on_its_own_and_the_run_goes_on(linked, x, settings):
@@ -460,7 +439,7 @@ def test_an_undecryptable_row_is_reported_on_its_own_and_the_run_goes_on(linked,
     out, err, code = run_command("newkey", "lostkey")
     assert code == 1
     assert out.splitlines()[1:] == [
-        row("lostkey", "error", "@lostkey", "-", verification.UNDECRYPTABLE, width=7),
+        row("lostkey", "error", "@lostkey", "-", str(verification.UNDECRYPTABLE), width=7),
         row("newkey", "valid", "@newkey", "read-write", width=7),
         "2 checked, 1 X calls.",
     ]
@@ -507,8 +486,8 @@ def test_invalid_concurrency_is_a_usage_error(linked, x, value):
 def test_usage_error_from_the_command_line_exits_2():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": django_settings.SETTINGS_MODULE}
     result = subprocess.run(
-        [sys.executable, "manage.py", "verify_bot_tokens", "--stale-after", "0s"],
-        cwd=Path(__file__).resolve().parent.parent,
+        [sys.executable, "-m", "django", "verify_bot_tokens", "--stale-after", "0s"],
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -517,65 +496,6 @@ def test_usage_error_from_the_command_line_exits_2():
     assert result.returncode == 2
     assert "'0s' is not a positive duration" in result.stderr
     assert result.stdout == ""
-
-
-def shell_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    """The project's own settings from the environment, as a real deployment has them."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "BOTAUTH_", "TWITTER_", "DATABASE_"))
-    }
-    return {
-        **env,
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "SECRET_KEY": "shell-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "DEBUG": "true",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "BOTAUTH_SANDBOX": "false",
-        "TWITTER_CONSUMER_API_KEY": "shell-key",
-        "TWITTER_CONSUMER_API_KEY_SECRET": "shell-secret",
-        "BOTAUTH_ENCRYPTION_KEYS": OTHER_KEY,
-        **overrides,
-    }
-
-
-def run_in_a_shell(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-@pytest.mark.parametrize(
-    ("missing", "check"),
-    [
-        ({"TWITTER_CONSUMER_API_KEY": ""}, "botauth.E001"),
-        ({"BOTAUTH_ENCRYPTION_KEYS": ""}, "botauth.E002"),
-    ],
-)
-def test_missing_keys_from_a_real_shell_exit_2(tmp_path, missing, check):
-    # Django's system checks run before the command and used to exit 1, not the documented 2.
-    env = shell_env(tmp_path, **missing)
-    assert run_in_a_shell(env, "migrate", "--skip-checks", "-v", "0").returncode == 0
-    result = run_in_a_shell(env, "verify_bot_tokens")
-    assert result.returncode == 2, result.stderr
-    assert check in result.stderr
-    assert result.stdout == ""
-    database = sqlite3.connect(tmp_path / "db.sqlite3")
-    assert database.execute("SELECT count(*) FROM botauth_botaccount").fetchone() == (0,)
-
-
-def test_a_configured_project_from_a_real_shell_exits_0(tmp_path):
-    env = shell_env(tmp_path)
-    assert run_in_a_shell(env, "migrate", "-v", "0").returncode == 0
-    result = run_in_a_shell(env, "verify_bot_tokens")
-    assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == "No linked bot accounts to verify.\n0 checked, 0 X calls.\n"
 
 
 # Which accounts are checked

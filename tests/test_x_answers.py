@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.utils import timezone
 
 from botauth import oauth
 from botauth.exceptions import XRejectedError
 from botauth.models import BotAccount
 from tests import xmock
+from tests.helpers import pending, skip_unless_postgres
 
 CALLBACK = "/botauth/callback/"
 APPROVED = {"oauth_token": xmock.REQUEST_TOKEN, "oauth_verifier": xmock.VERIFIER}
 SECRET = xmock.ACCESS_SECRET
-
-
-def pending_for(account: BotAccount, user) -> BotAccount:
-    account.twitter_oauth_token = xmock.REQUEST_TOKEN
-    account.twitter_oauth_token_secret = xmock.REQUEST_SECRET
-    account.link_started_by = user
-    account.link_started_at = timezone.now()
-    account.status = BotAccount.Status.PENDING
-    account.save()
-    return account
 
 
 def answer(x, body: str) -> None:
@@ -117,7 +106,7 @@ BAD_ANSWERS = [
 def test_a_bad_access_token_answer_is_refused_and_nothing_is_stored(
     staff, staff_client, account, x, body, problem
 ):
-    pending_for(account, staff)
+    pending(account, staff)
     answer(x, body)
     response = staff_client.get(CALLBACK, APPROVED)
     assert response.status_code == 400
@@ -130,9 +119,8 @@ def test_a_bad_access_token_answer_is_refused_and_nothing_is_stored(
 
 @pytest.mark.postgres
 def test_a_nul_byte_from_x_is_refused_before_postgresql_sees_it(staff, staff_client, account, x):
-    if connection.vendor != "postgresql":
-        pytest.skip("NUL bytes crash only PostgreSQL: set DATABASE_URL=postgres://...")
-    pending_for(account, staff)
+    skip_unless_postgres("NUL bytes crash only PostgreSQL")
+    pending(account, staff)
     answer(
         x,
         f"oauth_token=6253282-tok&oauth_token_secret={SECRET}&user_id=6253282"

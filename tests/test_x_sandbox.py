@@ -17,7 +17,7 @@ from botauth.transport import XSession
 from botauth_sandbox import testing
 from botauth_sandbox.models import AccessToken, Nonce, RequestToken, SandboxApp, SandboxUser
 from botauth_sandbox.provisioning import APP_NAME
-from tests.conftest import call
+from tests.helpers import call
 
 # The first bytes of a 2x2 PNG: all the sandbox reads of an image.
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + struct.pack(">II", 2, 2) + b"\x08\x02\x00\x00\x00"
@@ -38,7 +38,8 @@ def upload_png(account: BotAccount) -> str:
 def raw_column(account: BotAccount, column: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {column} FROM botauth_botaccount WHERE id = %s", [account.pk])
-        return cursor.fetchone()[0]
+        value: str = cursor.fetchone()[0]
+        return value
 
 
 @pytest.fixture

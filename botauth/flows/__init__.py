@@ -5,8 +5,9 @@ callback parameters and, in one call, matches them to a pending flow of this use
 browser session, when it started in one) and completes or cancels it; complete_link() completes
 a flow the caller holds already (the PIN command); import_access() stores a pair X confirms;
 unlink() revokes and forgets; expire_abandoned() ends flows nobody came back to. What differs
-between protocols lives in one module each (oauth1.py; OAuth 2.0 goes in oauth2.py beside it,
-chosen by its callback's parameters in protocol_for()).
+between protocols lives in one module each (oauth1.py, oauth2.py), chosen at the start by the
+caller or the settings, at the callback by its parameters (protocol_for()), and at unlink by
+what the account is linked with.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
-from botauth import encryption, oauth
+from botauth import conf, encryption, oauth
 from botauth.exceptions import (
     DecryptionError,
     FlowNotFoundError,
@@ -32,7 +33,7 @@ from botauth.exceptions import (
     XRejectedError,
     XUnavailableError,
 )
-from botauth.flows import binding, exchange, oauth1
+from botauth.flows import binding, exchange, oauth1, oauth2
 from botauth.flows.binding import Session
 from botauth.flows.protocol import LinkProtocol
 from botauth.log import bot, logger, said
@@ -54,6 +55,9 @@ __all__ = [
     "unlink",
 ]
 
+PROTOCOLS: dict[str, LinkProtocol] = {oauth1.NAME: oauth1, oauth2.NAME: oauth2}
+# The callback of the PIN flow, which only OAuth 1.0a has.
+OOB = "oob"
 OTHER_SESSION = gettext_lazy(
     "This authorization belongs to a link started in another browser session. Finish it in "
     "the browser that started it, or start again here with “Link with X”."
@@ -80,7 +84,28 @@ def _person(user: Any) -> Any:
 
 
 def protocol_for(query: QueryDict) -> LinkProtocol:
+    """The protocol whose callback this is, told by its parameters."""
+    given = set(query)
+    if given & set(oauth2.NAMES):
+        if given & set(oauth1.NAMES):
+            raise LinkError(
+                _("X's answer mixes OAuth 1.0a and OAuth 2.0 parameters; it was not sent by X.")
+            )
+        return oauth2
     return oauth1
+
+
+def protocol_named(name: str) -> LinkProtocol:
+    protocol = PROTOCOLS.get(name)
+    if protocol is None:
+        raise LinkError(
+            _(
+                "Unknown protocol %(name)s: use oauth1 (OAuth 1.0a) or oauth2 (OAuth 2.0). "
+                "Nothing was started."
+            )
+            % {"name": repr(name[:20])}
+        )
+    return protocol
 
 
 def expire_abandoned() -> list[str]:
@@ -94,16 +119,27 @@ def expire_abandoned() -> list[str]:
 
 @sensitive_variables()
 def start_link(
-    *, account: BotAccount, user: Any, callback: str, session: Session | None = None
+    *,
+    account: BotAccount,
+    user: Any,
+    callback: str,
+    session: Session | None = None,
+    protocol: str = "",
 ) -> str:
     """Get a flow from X, keep it pending on the account, return the URL to send the person to.
 
-    Given the browser's session, only that session can finish the flow. Nothing is stored when
-    X fails (XError propagates).
+    ``protocol`` is "oauth1" or "oauth2"; by default OAuth 2.0 when a Client ID is configured,
+    OAuth 1.0a otherwise, and always OAuth 1.0a for the PIN flow (callback "oob"). Given the
+    browser's session, only that session can finish the flow. Nothing is stored when X fails
+    (XError propagates) or the protocol is unknown (LinkError).
     """
+    default = oauth1.NAME if callback == OOB else conf.default_protocol()
+    chosen = protocol_named(protocol or default)
+    if callback == OOB and chosen is not oauth1:
+        raise LinkError(_("X's OAuth 2.0 has no PIN flow; link with OAuth 1.0a or from the admin."))
     encryption.multi_fernet()  # no key, no flow: X is not asked for one that cannot be stored
     try:
-        started = oauth1.start(callback=callback, screen_name=account.twitter_username)
+        started = chosen.start(callback=callback, screen_name=account.twitter_username)
     except XError as err:
         logger.warning(
             "Could not start linking bot account %s with X: %s",
@@ -118,6 +154,7 @@ def start_link(
         flow_secret=started.secret,
         started_by=_person(user),
         session_hash=binding.bind(session, account),
+        protocol=chosen.NAME,
     )
     return started.url
 
@@ -129,16 +166,20 @@ def finish_link(
     user: Any,
     session: Session | None = None,
     may_change: Callable[[BotAccount], bool] | None = None,
+    callback: str = "",
 ) -> Finished:
     """Complete or cancel, from X's callback parameters, the pending flow this user started.
 
-    ``may_change`` is asked again whether the user may still change the account.
+    ``may_change`` is asked again whether the user may still change the account; ``callback``
+    is the URL the flow was started with (OAuth 2.0 sends it to X again).
     """
     protocol = protocol_for(query)
     answer = protocol.parse(query)
     account: BotAccount | None = None
     try:
         account = find_pending(oauth_token=answer.key, user=user, session=session)
+        if (account.link_protocol or oauth1.NAME) != protocol.NAME:
+            raise FlowNotFoundError(exchange.NOT_FOUND)
         relinked = account.is_linked
         if may_change is not None and not may_change(account):
             account.clear_pending()
@@ -163,6 +204,7 @@ def finish_link(
                 code=answer.code,
                 linked_by=_person(user),
                 protocol=protocol,
+                callback=callback,
             )
             finished = Finished(account=linked, relinked=relinked)
     except exchange.DATABASE_ERRORS as err:
@@ -219,8 +261,10 @@ def complete_link(
 ) -> BotAccount:
     """Complete the account's pending OAuth 1.0a flow with X's verifier (or PIN)."""
     started_by = user.pk if user is not None else None
-    if account.link_started_by_id != started_by or not exchange.same(
-        account.twitter_oauth_token, oauth_token
+    if (
+        account.link_started_by_id != started_by
+        or (account.link_protocol or oauth1.NAME) != oauth1.NAME
+        or not exchange.same(account.twitter_oauth_token, oauth_token)
     ):
         raise FlowNotFoundError(exchange.NOT_FOUND)
     if not binding.bound_here(session, account):
@@ -264,9 +308,14 @@ def unlink(*, account: BotAccount) -> Unlinked:
     """
     result = Unlinked(had_token=False)
     handle = account.twitter_username
+    # What each protocol revokes: OAuth 1.0a its pair, OAuth 2.0 its access and refresh tokens.
+    protocol: LinkProtocol = oauth1
+    second = "twitter_access_token_secret"
+    if account.protocol == oauth2.NAME:
+        protocol, second = oauth2, "twitter_refresh_token"
     if account.is_linked:
         try:
-            token, secret = account.twitter_access_token, account.twitter_access_token_secret
+            token, secret = account.twitter_access_token, getattr(account, second)
         except DecryptionError:
             token = secret = ""
             result = Unlinked(
@@ -275,12 +324,13 @@ def unlink(*, account: BotAccount) -> Unlinked:
             )
         if token:
             try:
-                oauth1.revoke(token=token, secret=secret)
+                protocol.revoke(token=token, secret=secret)
                 result = Unlinked(had_token=True, revoked=True)
             except XUnavailableError:
-                result = Unlinked(had_token=True, reason="X did not answer")
+                result = Unlinked(had_token=True, reason=_("X did not answer"))
             except XRejectedError as err:
-                result = Unlinked(had_token=True, reason=f"X refused: {err.status or 'no status'}")
+                reason = _("X refused: %(status)s") % {"status": err.status or _("no status")}
+                result = Unlinked(had_token=True, reason=reason)
     account.forget_access()
     _log_unlinked(account.name, handle, result)
     return result

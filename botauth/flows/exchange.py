@@ -36,7 +36,7 @@ from botauth.oauth import AccessGrant
 # What a lost or refused database connection raises (InterfaceError is not a DatabaseError).
 DATABASE_ERRORS = (DatabaseError, InterfaceError)
 
-NOT_FOUND = (
+NOT_FOUND = gettext_lazy(
     "This authorization does not match a link you started: it is unknown, was already used, "
     "or was started by another user. Start again with “Link with X” on the bot account."
 )
@@ -52,14 +52,23 @@ def same(stored: str, given: str) -> bool:
 
 @sensitive_variables()
 def complete(
-    account: BotAccount, *, key: str, code: str, linked_by: Any, protocol: LinkProtocol
+    account: BotAccount,
+    *,
+    key: str,
+    code: str,
+    linked_by: Any,
+    protocol: LinkProtocol,
+    callback: str = "",
 ) -> BotAccount:
-    """Exchange the code of this account's flow once; store the access pair and X identity."""
+    """Exchange the code of this account's flow once; store the access pair and X identity.
+
+    ``callback`` is the redirect URI the flow started with (OAuth 2.0 sends it again).
+    """
     started = account.link_started_at
     if started is None or timezone.now() - started > conf.pending_ttl():
         account.clear_pending()
         raise FlowExpiredError(
-            "This authorization expired before X sent you back. Start again with “Link with X”."
+            _("This authorization expired before X sent you back. Start again with “Link with X”.")
         )
     try:
         secret = account.twitter_oauth_token_secret
@@ -73,7 +82,9 @@ def complete(
     if not claimed.filter(twitter_oauth_token=key).update(twitter_oauth_token=""):
         raise FlowNotFoundError(NOT_FOUND)
     try:
-        grant = protocol.exchange(key=key, secret=secret, code=code)
+        grant = protocol.exchange(
+            key=key, secret=secret, code=code, callback=callback or conf.callback_url()
+        )
         return store(account.pk, grant, linked_by=linked_by)
     except LinkError:
         raise
@@ -122,13 +133,17 @@ def store(
                     username=grant.screen_name,
                     access_level=grant.access_level,
                     linked_by=linked_by,
+                    protocol=grant.protocol,
+                    refresh_token=grant.refresh_token,
+                    expires_at=grant.expires_at,
+                    scopes=grant.scopes,
                 )
     except IntegrityError:
         # Another account took this X user between the check and the write.
         account = BotAccount.objects.without_secrets().get(pk=pk)
         conflict = identity_conflict(account, grant) or (
-            f"X account @{grant.screen_name} was linked elsewhere at the same moment; "
-            "nothing was changed."
+            _("X account @%(handle)s was linked elsewhere at the same moment; nothing was changed.")
+            % {"handle": grant.screen_name}
         )
     if conflict:
         if end_flow_on_conflict:
@@ -139,13 +154,23 @@ def store(
             grant.screen_name,
         )
         raise IdentityConflictError(conflict)
-    logger.info(
-        "Linked bot account %r to X account @%s (user id %s, access level %s).",
-        account.name,
-        grant.screen_name,
-        grant.user_id,
-        grant.access_level or "not reported",
-    )
+    if grant.protocol == conf.OAUTH2:
+        # X reports no access level for OAuth 2.0: the granted scopes say what the bot may do.
+        logger.info(
+            "Linked bot account %r to X account @%s (user id %s, OAuth 2.0, scopes %s).",
+            account.name,
+            grant.screen_name,
+            grant.user_id,
+            grant.scopes or "not reported",
+        )
+    else:
+        logger.info(
+            "Linked bot account %r to X account @%s (user id %s, access level %s).",
+            account.name,
+            grant.screen_name,
+            grant.user_id,
+            grant.access_level or "not reported",
+        )
     return account
 
 
@@ -153,14 +178,17 @@ def identity_conflict(account: BotAccount, grant: AccessGrant) -> str | None:
     other = BotAccount.objects.filter(twitter_user_id=grant.user_id).exclude(pk=account.pk)
     other_name = other.values_list("name", flat=True).first()
     if other_name is not None:
-        return (
-            f"X account @{grant.screen_name} is already linked to bot account “{other_name}”. "
-            "Unlink it there first; nothing was changed."
-        )
+        return _(
+            "X account @%(handle)s is already linked to bot account “%(other)s”. Unlink it "
+            "there first; nothing was changed."
+        ) % {"handle": grant.screen_name, "other": other_name}
     if account.twitter_user_id and account.twitter_user_id != grant.user_id:
-        return (
-            f"“{account.name}” is linked to @{account.twitter_username}, but X approved "
-            f"@{grant.screen_name}. Unlink it first to link a different X account; "
-            "nothing was changed."
-        )
+        return _(
+            "“%(name)s” is linked to @%(linked)s, but X approved @%(approved)s. Unlink it first "
+            "to link a different X account; nothing was changed."
+        ) % {
+            "name": account.name,
+            "linked": account.twitter_username,
+            "approved": grant.screen_name,
+        }
     return None

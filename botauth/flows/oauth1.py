@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from botauth import oauth
@@ -30,16 +31,27 @@ def parse_callback(query: QueryDict) -> CallbackParams:
     for name in NAMES:
         given = query.getlist(name)
         if len(given) > 1:
-            raise LinkError(f"X's answer has {name} more than once; it was not sent by X.")
+            raise LinkError(
+                _("X's answer has %(name)s more than once; it was not sent by X.") % {"name": name}
+            )
         if given:
             if not TOKEN_RE.fullmatch(given[0]):
-                raise LinkError(f"X's answer has a malformed {name}; it was not sent by X.")
+                raise LinkError(
+                    _("X's answer has a malformed %(name)s; it was not sent by X.") % {"name": name}
+                )
             values[name] = given[0]
     params = CallbackParams(**values)
     if not params.denied and not (params.oauth_token and params.oauth_verifier):
-        missing = " and ".join(n for n in NAMES[1:] if not values.get(n))
+        absent = [n for n in NAMES[1:] if not values.get(n)]
+        missing = absent[0]
+        if len(absent) == 2:
+            missing = _("%(first)s and %(second)s") % {"first": absent[0], "second": absent[1]}
         raise LinkError(
-            f"X's answer is missing {missing}. Start again with “Link with X” on the bot account."
+            _(
+                "X's answer is missing %(missing)s. Start again with “Link with X” on the bot "
+                "account."
+            )
+            % {"missing": missing}
         )
     return params
 
@@ -60,7 +72,7 @@ def start(*, callback: str, screen_name: str) -> Started:
 
 
 @sensitive_variables()
-def exchange(*, key: str, secret: str, code: str) -> oauth.AccessGrant:
+def exchange(*, key: str, secret: str, code: str, callback: str = "") -> oauth.AccessGrant:
     request_token = oauth.RequestToken(token=key, secret=secret)
     return oauth.fetch_access_token(request_token=request_token, verifier=code)
 

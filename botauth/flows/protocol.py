@@ -14,8 +14,9 @@ from botauth.oauth import AccessGrant
 class Started:
     """A flow X agreed to start: where to send the person, and what to keep until they return.
 
-    ``key`` identifies the flow in X's callback (OAuth 1.0a's request token); ``secret`` is what
-    finishing it needs and is stored encrypted (the request token's secret).
+    ``key`` identifies the flow in X's callback (OAuth 1.0a's request token, OAuth 2.0's
+    ``state``); ``secret`` is what finishing it needs and is stored encrypted (the request
+    token's secret, the PKCE code verifier).
     """
 
     url: str
@@ -39,8 +40,10 @@ class LinkProtocol(Protocol):
 
     def start(self, *, callback: str, screen_name: str) -> Started: ...
 
-    def exchange(self, *, key: str, secret: str, code: str) -> AccessGrant: ...
+    # ``callback`` is the redirect URI the flow started with (OAuth 2.0 sends it again).
+    def exchange(self, *, key: str, secret: str, code: str, callback: str) -> AccessGrant: ...
 
+    # ``secret``: OAuth 1.0a's access token secret, OAuth 2.0's refresh token.
     def revoke(self, *, token: str, secret: str) -> None: ...
 
     def identify(self, *, token: str, secret: str) -> AccessGrant: ...

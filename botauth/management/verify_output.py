@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC
 
 from django.core.management.base import OutputWrapper
 from django.utils.translation import gettext
 
+from botauth.models import BotAccount
 from botauth.users_me import printable
 from botauth.verification import Outcome
 
 CLEAR_LINE = "\r\033[K"
+
+
+def access_column(outcome: Outcome) -> str:
+    """X's access level, or for OAuth 2.0 the access token's expiry and the granted scopes."""
+    if outcome.protocol != BotAccount.Protocol.OAUTH2:
+        return outcome.access_level or "-"
+    expires = outcome.token_expires_at
+    until = f"until {expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if expires else "no expiry"
+    return f"oauth2 {until}; scopes {outcome.scopes or '-'}"
 
 
 class Output:
@@ -74,7 +85,14 @@ class Table(Output):
         if self.progress:
             self.progress.clear()
         if first:
-            self.line("NAME", "STATUS", "HANDLE", "ACCESS", "DETAIL")
+            # gettext here, not in line()'s f-string, where makemessages would not find them.
+            self.line(
+                gettext("NAME"),
+                gettext("STATUS"),
+                gettext("HANDLE"),
+                gettext("ACCESS"),
+                gettext("DETAIL"),
+            )
         self.line(
             *map(
                 printable,
@@ -82,7 +100,7 @@ class Table(Output):
                     outcome.name,
                     outcome.result,
                     f"@{outcome.username}" if outcome.username else "-",
-                    outcome.access_level or "-",
+                    access_column(outcome),
                     outcome.detail,
                 ),
             )

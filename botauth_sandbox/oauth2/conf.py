@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from botauth import conf as botauth_conf
+
 
 def access_token_ttl() -> timedelta:
     """X's access tokens live 2 hours; tests and benchmarks shorten it to expire them."""
@@ -31,6 +33,10 @@ def refresh_revokes_access_token() -> bool:
 
 def provisioned_client() -> tuple[str, str] | None:
     """The Client ID and Client Secret the sandbox must accept, if it provisions them."""
+    # botauth's, when it derives one from SECRET_KEY (as it does the consumer pair).
+    derived = botauth_conf.sandbox_client()
+    if derived is not None:
+        return derived
     if not getattr(settings, "SANDBOX_PROVISION_OAUTH2_CLIENT", False):
         return None
     client_id = getattr(settings, "TWITTER_CLIENT_ID", "")

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from botauth_sandbox.models import AccessToken, SandboxApp, SandboxUser
-from tests.sandbox.signing import CALLBACK, form, query, signed_call, signed_post
+from tests.sandbox.signing import CALLBACK, Credentials, form, query, signed_call, signed_post
 
 
 @pytest.fixture
@@ -82,8 +82,10 @@ def pair(app: SandboxApp, user: SandboxUser) -> AccessToken:
 
 
 @pytest.fixture
-def as_user(consumer: dict[str, str], pair: AccessToken) -> dict[str, str]:
-    return {**consumer, "token": pair.token, "token_secret": pair.secret}
+def as_user(consumer: dict[str, str], pair: AccessToken) -> Credentials:
+    return Credentials(
+        key=consumer["key"], secret=consumer["secret"], token=pair.token, token_secret=pair.secret
+    )
 
 
 @dataclass
@@ -91,7 +93,7 @@ class Api:
     """Signed v2 calls as the `user` fixture's sandbox user, through the Django test client."""
 
     client: Client
-    oauth: dict[str, str]
+    oauth: Credentials
     user: SandboxUser
 
     def get(self, path: str, **params: str):
@@ -115,7 +117,7 @@ class Api:
 
 
 @pytest.fixture
-def api(client: Client, as_user: dict[str, str], user: SandboxUser) -> Api:
+def api(client: Client, as_user: Credentials, user: SandboxUser) -> Api:
     return Api(client=client, oauth=as_user, user=user)
 
 
@@ -129,10 +131,7 @@ def stranger(client: Client, app: SandboxApp) -> Api:
         app=app,
         user=other,
     )
-    oauth = {
-        "key": app.key,
-        "secret": app.secret,
-        "token": token.token,
-        "token_secret": token.secret,
-    }
+    oauth = Credentials(
+        key=app.key, secret=app.secret, token=token.token, token_secret=token.secret
+    )
     return Api(client=client, oauth=oauth, user=other)

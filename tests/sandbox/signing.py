@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from json import dumps
+from typing import TypedDict
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.test import Client
@@ -8,6 +9,15 @@ from oauthlib.oauth1 import Client as OAuthClient
 
 BASE = "http://testserver/sandbox/"
 CALLBACK = "http://127.0.0.1:8000/botauth/callback/"
+
+
+class Credentials(TypedDict):
+    """A consumer pair and a user's access pair, as signed_call takes them."""
+
+    key: str
+    secret: str
+    token: str
+    token_secret: str
 
 
 def authorization(

@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import struct
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,22 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from botauth_sandbox.bodies import HEAD_BYTES, DigestingUploadHandler
 from botauth_sandbox.models import Media, Post, RateLimitWindow
 from tests import spec
+from tests.helpers import body, png
 
 MIB = 1024 * 1024
-
-
-def body(response):
-    return json.loads(response.content)
-
-
-def png(width: int = 3, height: int = 2, padding: int = 0) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + b"\x00" * padding
 
 
 def part(data: bytes, name: str = "blob.bin") -> SimpleUploadedFile:
@@ -521,6 +506,7 @@ def test_the_upload_handler_keeps_a_digest_and_the_head_only():
     digested = handler.file_complete(sum(map(len, chunks)))
 
     assert kept == [None] * 8  # nothing passed on to Django's other handlers
+    assert digested is not None
     assert digested.received.size == 2 * MIB
     assert digested.received.sha256 == sha(b"".join(chunks))
     assert digested.received.head == chunks[0][:HEAD_BYTES]
@@ -556,4 +542,5 @@ def test_a_body_parsed_before_the_view_is_still_digested(rf, user):
 
     received = form(request).media()
 
+    assert received is not None
     assert (received.size, received.sha256, received.head) == (len(data), sha(data), data)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -8,13 +7,10 @@ from django.utils import timezone
 
 from botauth_sandbox.models import Media, Post, RateLimitWindow
 from tests import spec
+from tests.helpers import body
 from tests.sandbox.signing import authorization
 
 INVALID_REQUEST = "https://api.x.com/2/problems/invalid-request"
-
-
-def body(response):
-    return json.loads(response.content)
 
 
 def image(user, **fields) -> Media:

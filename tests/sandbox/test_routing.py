@@ -10,11 +10,8 @@ import pytest
 from botauth_sandbox.models import AccessToken, Nonce, RateLimitWindow
 from botauth_sandbox.xpaths import V2_PATHS
 from tests import spec
+from tests.helpers import body
 from tests.sandbox.signing import signed_get, signed_post
-
-
-def body(response):
-    return json.loads(response.content)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from botauth_sandbox.models import (
     SandboxUser,
 )
 from tests import spec
-from tests.sandbox.test_media import png
+from tests.helpers import png
 
 PNG = png(1, 1)
 
@@ -217,7 +217,7 @@ def test_a_chunked_video_over_http_then_posted_with_tweepy(live_server, settings
         for index, segment in enumerate(segments)
     ]
     finalize = session.post(f"{base}/{media_id}/finalize")
-    states = []
+    states: list[str] = []
     while not states or states[-1] in ("pending", "in_progress"):
         polled = session.get(base, params={"command": "STATUS", "media_id": media_id})
         states.append(polled.json()["data"]["processing_info"]["state"])

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 
 from botauth_sandbox.models import Post, RateLimitWindow
 from tests import spec
+from tests.helpers import body
 
 UNSUPPORTED = {
     "title": "Unsupported Authentication",
@@ -15,10 +15,6 @@ UNSUPPORTED = {
     "type": "https://api.twitter.com/2/problems/unsupported-authentication",
     "status": 403,
 }
-
-
-def body(response):
-    return json.loads(response.content)
 
 
 def test_users_me_answers_the_three_default_fields(api, user):

@@ -61,7 +61,10 @@ class Command(BaseCommand):
         else:
             found = accounts.filter(name=name).first()
             if found is None:
-                raise CommandError(f"No bot account named {name!r}; add --create to create it.")
+                raise CommandError(
+                    _("No bot account named %(name)s; add --create to create it.")
+                    % {"name": repr(name)}
+                )
             account = found
         try:
             if import_pair:
@@ -70,13 +73,19 @@ class Command(BaseCommand):
                 linked = self.link_by_pin(account, stdin)
         except (XError, LinkError, BotauthConfigurationError, DecryptionError) as err:
             self.undo(account, created)
-            raise CommandError(f"{err} {name!r} was not changed.") from err
+            raise CommandError(
+                _("%(error)s %(name)s was not changed.") % {"error": err, "name": repr(name)}
+            ) from err
         except KeyboardInterrupt:
             # Ctrl-C at the PIN prompt is how people give up; leave no pending flow behind.
             self.undo(account, created)
             raise
         if verbosity >= 1:
-            self.stdout.write(self.style.SUCCESS(f"Linked {name} to @{linked.twitter_username}"))
+            done = _("Linked %(name)s to @%(handle)s") % {
+                "name": name,
+                "handle": linked.twitter_username,
+            }
+            self.stdout.write(self.style.SUCCESS(done))
             if linked.access_level and not linked.can_write:
                 self.say(
                     _("X reports access level %(level)r: this token cannot post.")
@@ -109,14 +118,15 @@ class Command(BaseCommand):
         url = flows.start_link(account=account, user=None, callback="oob")
         # Read as the sandbox app does (botauth.conf.sandbox_enabled()): only a real True.
         where = _("the botauth SANDBOX (a fake X)") if conf.sandbox_enabled() else "X"
-        self.stdout.write(f"Open this URL, sign in to {where} as the bot and approve:\n\n  {url}\n")
+        prompt = _("Open this URL, sign in to %(where)s as the bot and approve:") % {"where": where}
+        self.stdout.write(f"{prompt}\n\n  {url}\n")
         tries = 0
         while True:
-            self.stdout.write("PIN: ", ending="")
+            self.stdout.write(_("PIN:") + " ", ending="")
             self.stdout.flush()
             pin = stdin.readline().strip()
             if not pin:
-                raise LinkError("No PIN was entered.")
+                raise LinkError(_("No PIN was entered."))
             tries += 1
             linked_or_problem = self.try_pin(account, pin)
             if isinstance(linked_or_problem, BotAccount):

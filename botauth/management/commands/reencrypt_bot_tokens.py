@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from botauth.exceptions import BotauthError
 from botauth.models import SECRET_FIELDS, BotAccount
@@ -36,5 +37,15 @@ class Command(BaseCommand):
                 done += len(chunk)
                 last_pk = chunk[-1].pk
         except BotauthError as err:
-            raise CommandError(f"{err} {done} accounts were re-encrypted before this.") from err
-        self.stdout.write(f"Re-encrypted the tokens of {done} bot accounts with the newest key.")
+            before = ngettext(
+                "%(error)s %(count)d account was re-encrypted before this.",
+                "%(error)s %(count)d accounts were re-encrypted before this.",
+                done,
+            )
+            raise CommandError(before % {"error": err, "count": done}) from err
+        finished = ngettext(
+            "Re-encrypted the tokens of %(count)d bot account with the newest key.",
+            "Re-encrypted the tokens of %(count)d bot accounts with the newest key.",
+            done,
+        )
+        self.stdout.write(finished % {"count": done})

@@ -33,7 +33,9 @@ def select_accounts(*, names: list[str], stale_after: timedelta | None) -> Query
         unknown = [n for n in names if n not in known]
         if unknown:
             raise CommandError(
-                f"No bot account named {', '.join(map(repr, unknown))}.", returncode=2
+                gettext("No bot account named %(names)s.")
+                % {"names": ", ".join(map(repr, unknown))},
+                returncode=2,
             )
         queryset = queryset.filter(name__in=names)
     if stale_after is not None:
@@ -118,12 +120,14 @@ class Command(BaseCommand):
         stale_after: timedelta | None,
         **options: Any,
     ) -> None:
+        queryset = select_accounts(names=names, stale_after=stale_after)
         try:
-            conf.consumer_credentials()
+            # OAuth 2.0 bots are checked with their own bearer token, without the app's keys.
+            if queryset.exclude(protocol=BotAccount.Protocol.OAUTH2).exists():
+                conf.consumer_credentials()
             encryption.multi_fernet()
         except BotauthConfigurationError as err:
             raise CommandError(str(err), returncode=2) from err
-        queryset = select_accounts(names=names, stale_after=stale_after)
         unlinked = not_linked(names=names)
         total = queryset.count() + len(unlinked)
         fresh = 0
@@ -150,7 +154,10 @@ class Command(BaseCommand):
         bad = sum(n for result, n in counts.items() if result != BotAccount.Verification.VALID)
         if bad:
             results = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
-            raise CommandError(f"{bad} of {sum(counts.values())} not valid: {results}.")
+            raise CommandError(
+                gettext("%(bad)d of %(total)d not valid: %(results)s.")
+                % {"bad": bad, "total": sum(counts.values()), "results": results}
+            )
 
     def output(
         self,

@@ -2,52 +2,28 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
 
 from botauth_sandbox.models import OAuth2Client, SandboxApp
+from tests.helpers import (
+    AUTHORIZE,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    POSTING,
+    REDIRECT,
+    REVOKE,
+    TOKEN,
+    basic,
+    challenge_of,
+)
 from tests.sandbox.signing import query
-
-REDIRECT = "http://127.0.0.1:8000/botauth/callback/"
-POSTING = "tweet.read tweet.write users.read offline.access"
-AUTHORIZE = "/sandbox/i/oauth2/authorize"
-TOKEN = "/sandbox/2/oauth2/token"
-REVOKE = "/sandbox/2/oauth2/revoke"
-CLIENT_ID = "c2FuZGJveC10ZXN0LWNsaWVudDoxOmNp"
-CLIENT_SECRET = "sandbox-test-client-secret-0123456789abcdefghijklm"
-
-INVALID_CODE = {
-    "error": "invalid_request",
-    "error_description": "Value passed for the authorization code was invalid.",
-}
-INVALID_TOKEN = {
-    "error": "invalid_request",
-    "error_description": "Value passed for the token was invalid.",
-}
-MISSING_AUTHORIZATION = {
-    "error": "unauthorized_client",
-    "error_description": "Missing valid authorization header",
-}
-
-
-def challenge_of(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-
-
-def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> str:
-    pair = f"{quote(client_id, safe='')}:{quote(secret, safe='')}"
-    return "Basic " + base64.b64encode(pair.encode()).decode()
-
-
-def sha256(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 @pytest.fixture
@@ -74,7 +50,7 @@ class Flow:
     verifier: str = field(default_factory=lambda: secrets.token_urlsafe(64))
     state: str = "state-7d8f9a0b1c2d3e4f"
 
-    def authorize_url(self, *, path: str = AUTHORIZE, **params: str | None) -> str:
+    def authorize_url(self, *, path: str | None = None, **params: str | None) -> str:
         defaults: dict[str, str | None] = {
             "response_type": "code",
             "client_id": self.client_id,
@@ -85,7 +61,7 @@ class Flow:
             "code_challenge_method": "S256",
         }
         merged = {k: v for k, v in {**defaults, **params}.items() if v is not None}
-        return f"{path}?{urlencode(merged)}"
+        return f"{path or AUTHORIZE}?{urlencode(merged)}"
 
     def approve(self, username: str = "botfriend", **params: str | None) -> dict[str, str]:
         response = self.client.post(
@@ -116,7 +92,8 @@ class Flow:
         code = self.approve(username, scope=scope)["code"]
         response = self.exchange(code)
         assert response.status_code == 200, response.content
-        return json.loads(response.content)
+        token: dict[str, str] = json.loads(response.content)
+        return token
 
     def refresh(self, refresh_token: str, *, authorization: str | None = None, **extra: str):
         body = {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
@@ -126,7 +103,9 @@ class Flow:
         return self.post(REVOKE, {"token": token, **extra}, authorization=authorization)
 
     def post(self, path: str, body: dict[str, str], *, authorization: str | None = None):
-        headers = {"HTTP_AUTHORIZATION": authorization if authorization is not None else basic()}
+        headers: dict[str, Any] = {
+            "HTTP_AUTHORIZATION": authorization if authorization is not None else basic()
+        }
         if not headers["HTTP_AUTHORIZATION"]:
             headers = {}
         return self.client.post(
@@ -137,8 +116,3 @@ class Flow:
 @pytest.fixture
 def flow(client: Client, oauth2_client: OAuth2Client) -> Flow:
     return Flow(client=client)
-
-
-def answer(response) -> dict:
-    assert response["Content-Type"] == "application/json", response["Content-Type"]
-    return json.loads(response.content)

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from botauth_sandbox.models import AccessToken, OAuth2Grant, OAuth2Token, SandboxUser
-from tests.sandbox.oauth2.conftest import CLIENT_ID, CLIENT_SECRET
+from tests.helpers import CLIENT_ID, CLIENT_SECRET
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from botauth_sandbox.models import OAuth2Grant, SandboxUser
-from tests.sandbox.oauth2.conftest import POSTING, REDIRECT, challenge_of, sha256
+from tests.helpers import POSTING, REDIRECT, challenge_of, sha256
 from tests.sandbox.signing import query
 
 

@@ -14,6 +14,7 @@ from botauth_sandbox.calls import Refusal, Refused
 from botauth_sandbox.models import OAuth2Token, RateLimitWindow, SandboxUser
 from botauth_sandbox.oauth2 import scopes
 from tests import spec
+from tests.helpers import me
 from tests.sandbox.signing import signed_get
 
 UNAUTHORIZED = {
@@ -23,10 +24,6 @@ UNAUTHORIZED = {
     "detail": "Unauthorized",
 }
 FORBIDDEN = {"title": "Forbidden", "detail": "Forbidden", "type": "about:blank", "status": 403}
-
-
-def me(client, access_token: str):
-    return client.get("/sandbox/2/users/me", HTTP_AUTHORIZATION=f"Bearer {access_token}")
 
 
 def test_users_me_with_a_bearer_user_token(flow):
@@ -222,13 +219,15 @@ def test_explicit_scopes_override_the_table(flow):
 
 
 def test_scopes_required_follow_x_spec():
-    assert scopes.required(method="GET", path="/sandbox/2/users/me") == {"tweet.read", "users.read"}
-    assert scopes.required(method="POST", path="/sandbox/2/tweets") == {
-        "tweet.read",
-        "tweet.write",
-        "users.read",
-    }
-    assert scopes.required(method="POST", path="/sandbox/2/media/upload") == {"media.write"}
+    assert scopes.required(method="GET", path="/sandbox/2/users/me") == frozenset(
+        {"tweet.read", "users.read"}
+    )
+    assert scopes.required(method="POST", path="/sandbox/2/tweets") == frozenset(
+        {"tweet.read", "tweet.write", "users.read"}
+    )
+    assert scopes.required(method="POST", path="/sandbox/2/media/upload") == frozenset(
+        {"media.write"}
+    )
     assert scopes.required(method="PUT", path="/sandbox/2/tweets") is None
     assert (
         scopes.required(method="GET", path="/sandbox/1.1/account/verify_credentials.json") is None

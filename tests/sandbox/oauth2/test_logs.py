@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from tests.helpers import CLIENT_SECRET
 from tests.logs import assert_no_secret_logged, captured, secrets_in
-from tests.sandbox.oauth2.conftest import CLIENT_SECRET
 
 
 def test_the_whole_oauth2_flow_at_debug_logs_no_secret_through_redact_secrets(flow):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 
 from botauth_sandbox.models import OAuth2Grant, OAuth2Token
-from tests.sandbox.oauth2.conftest import INVALID_CODE, INVALID_TOKEN, TOKEN, answer, basic
+from tests.helpers import INVALID_CODE, INVALID_TOKEN, TOKEN, answer, basic, skip_unless_postgres
 
 WORKERS = 6
 pytestmark = pytest.mark.postgres
@@ -18,14 +19,11 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture(autouse=True)
 def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "concurrent single use is tested on PostgreSQL: set DATABASE_URL=postgres://..."
-        )
+    skip_unless_postgres("concurrent single use is tested on PostgreSQL")
 
 
-def _at_once(body: dict[str, str]) -> list[tuple[int, dict]]:
-    results: list[tuple[int, dict]] = []
+def _at_once(body: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
+    results: list[tuple[int, dict[str, Any]]] = []
     barrier = threading.Barrier(WORKERS)
 
     def post() -> None:

@@ -5,18 +5,15 @@ from datetime import timedelta
 from django.utils import timezone
 
 from botauth_sandbox.models import OAuth2Client, OAuth2Grant, OAuth2Token, SandboxApp
-from tests.sandbox.oauth2.conftest import (
+from tests.helpers import (
     INVALID_TOKEN,
     MISSING_AUTHORIZATION,
     POSTING,
     answer,
     basic,
+    me,
     sha256,
 )
-
-
-def me(flow, access_token: str):
-    return flow.client.get("/sandbox/2/users/me", HTTP_AUTHORIZATION=f"Bearer {access_token}")
 
 
 def test_refresh_returns_a_new_access_and_refresh_token(flow):
@@ -55,13 +52,13 @@ def test_the_old_access_token_keeps_working_until_it_expires(flow):
     first = flow.token()
     flow.refresh(first["refresh_token"])
 
-    response = me(flow, first["access_token"])
+    response = me(flow.client, first["access_token"])
 
     assert response.status_code == 200
     OAuth2Token.objects.filter(access_digest=sha256(first["access_token"])).update(
         expires_at=timezone.now() - timedelta(seconds=1)
     )
-    assert me(flow, first["access_token"]).status_code == 401
+    assert me(flow.client, first["access_token"]).status_code == 401
 
 
 def test_a_refresh_can_end_the_old_access_token_at_once(flow, settings):
@@ -69,8 +66,8 @@ def test_a_refresh_can_end_the_old_access_token_at_once(flow, settings):
     first = flow.token()
     second = answer(flow.refresh(first["refresh_token"]))
 
-    assert me(flow, first["access_token"]).status_code == 401
-    assert me(flow, second["access_token"]).status_code == 200
+    assert me(flow.client, first["access_token"]).status_code == 401
+    assert me(flow.client, second["access_token"]).status_code == 200
     assert OAuth2Token.objects.get(access_digest=sha256(first["access_token"])).revoked
 
 
@@ -153,12 +150,12 @@ def test_a_refresh_keeps_working_after_the_access_token_expired(flow, settings):
     settings.SANDBOX_OAUTH2_ACCESS_TOKEN_TTL = 1
     first = flow.token()
     OAuth2Token.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert me(flow, first["access_token"]).status_code == 401
+    assert me(flow.client, first["access_token"]).status_code == 401
 
     second = answer(flow.refresh(first["refresh_token"]))
 
     assert second["expires_in"] == 1
-    assert me(flow, second["access_token"]).status_code == 200
+    assert me(flow.client, second["access_token"]).status_code == 200
 
 
 def test_a_refresh_may_narrow_the_scopes(flow):
@@ -169,7 +166,9 @@ def test_a_refresh_may_narrow_the_scopes(flow):
     )
 
     assert body["scope"] == "tweet.read users.read offline.access"
-    assert OAuth2Token.objects.order_by("pk").last().scopes == body["scope"]
+    latest = OAuth2Token.objects.order_by("pk").last()
+    assert latest is not None
+    assert latest.scopes == body["scope"]
 
 
 def test_a_refresh_cannot_widen_the_scopes(flow):

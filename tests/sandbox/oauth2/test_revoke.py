@@ -1,17 +1,14 @@
 from __future__ import annotations
 
 from botauth_sandbox.models import OAuth2Client, OAuth2Grant, OAuth2Token, SandboxApp
-from tests.sandbox.oauth2.conftest import (
+from tests.helpers import (
     CLIENT_ID,
     INVALID_TOKEN,
     MISSING_AUTHORIZATION,
     answer,
     basic,
+    me,
 )
-
-
-def me(flow, access_token: str):
-    return flow.client.get("/sandbox/2/users/me", HTTP_AUTHORIZATION=f"Bearer {access_token}")
 
 
 def test_revoking_the_access_token_ends_the_whole_grant(flow):
@@ -23,7 +20,7 @@ def test_revoking_the_access_token_ends_the_whole_grant(flow):
     assert answer(response) == {"revoked": True}
     assert OAuth2Grant.objects.get().revoked
     assert OAuth2Token.objects.get().revoked
-    assert me(flow, token["access_token"]).status_code == 401
+    assert me(flow.client, token["access_token"]).status_code == 401
     assert answer(flow.refresh(token["refresh_token"])) == INVALID_TOKEN
 
 
@@ -34,7 +31,7 @@ def test_revoking_the_refresh_token_ends_the_access_token_too(flow):
 
     assert answer(response) == {"revoked": True}
     assert OAuth2Token.objects.get().revoked
-    assert me(flow, token["access_token"]).status_code == 401
+    assert me(flow.client, token["access_token"]).status_code == 401
 
 
 def test_revoking_ends_every_token_of_the_grant_and_no_other_grant(flow):
@@ -44,9 +41,9 @@ def test_revoking_ends_every_token_of_the_grant_and_no_other_grant(flow):
 
     flow.revoke(second["access_token"])
 
-    assert me(flow, first["access_token"]).status_code == 401
-    assert me(flow, second["access_token"]).status_code == 401
-    assert me(flow, other["access_token"]).status_code == 200
+    assert me(flow.client, first["access_token"]).status_code == 401
+    assert me(flow.client, second["access_token"]).status_code == 401
+    assert me(flow.client, other["access_token"]).status_code == 200
     assert list(OAuth2Grant.objects.order_by("pk").values_list("revoked", flat=True)) == [
         True,
         False,
@@ -76,7 +73,7 @@ def test_another_apps_token_is_not_revoked(flow):
 
     assert answer(response) == {"revoked": True}
     assert not OAuth2Grant.objects.get().revoked
-    assert me(flow, token["access_token"]).status_code == 200
+    assert me(flow.client, token["access_token"]).status_code == 200
 
 
 def test_revoke_without_basic_auth_of_a_confidential_client_is_refused(flow):

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from botauth_sandbox.models import OAuth2Client, OAuth2Grant, OAuth2Token, SandboxApp
-from tests.sandbox.oauth2.conftest import (
+from tests.helpers import (
     CLIENT_ID,
     INVALID_CODE,
     MISSING_AUTHORIZATION,
@@ -39,6 +39,7 @@ def test_code_exchange_answers_x_token_response(flow):
     )
     assert before + timedelta(seconds=7200) <= token.expires_at
     assert token.expires_at <= timezone.now() + timedelta(seconds=7200)
+    assert token.refresh_expires_at is not None
     assert token.refresh_expires_at > timezone.now() + timedelta(days=179)
     assert (token.scopes, token.refreshed, token.revoked) == (POSTING, False, False)
     assert (token.user, token.app) == (token.grant.user, token.grant.app)
@@ -100,7 +101,7 @@ def test_tweepy_style_client_id_in_the_body_beside_basic_is_accepted(flow):
     assert OAuth2Token.objects.count() == 1
 
 
-def _refused_and_unchanged(response, status: int, body: dict) -> None:
+def _refused_and_unchanged(response, status: int, body: dict[str, str]) -> None:
     assert response.status_code == status
     assert answer(response) == body
     assert not OAuth2Token.objects.exists()

@@ -6,9 +6,9 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 KEY = "bXN1LXRlc3Qta2V5LTAwMDAwMDAwMDAwMDAwMDAwMDA="
 PROBE = """
 import json, sys, django
@@ -18,6 +18,7 @@ from django.apps import apps
 from django.urls import Resolver404, resolve
 from botauth import conf
 from botauth.exceptions import BotauthConfigurationError
+from django.conf import settings
 try:
     resolve("/sandbox/oauth/request_token")
     sandbox_url = True
@@ -36,11 +37,13 @@ print(json.dumps({
     "sandbox": conf.sandbox_enabled(),
     "x_api_url": conf.api_url(),
     "consumer_key": consumer_key,
+    "exception_reporter_filter": settings.DEFAULT_EXCEPTION_REPORTER_FILTER,
 }))
 """
 
 
-def run_settings(probe: str = PROBE, **env: str) -> subprocess.CompletedProcess[str]:
+def run_settings(probe: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    # PROBE read when called: tests/project/test_oauth2_settings.py extends it.
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BOTAUTH_"))}
     clean.update(
         {
@@ -52,7 +55,7 @@ def run_settings(probe: str = PROBE, **env: str) -> subprocess.CompletedProcess[
         }
     )
     return subprocess.run(
-        [sys.executable, "-c", probe],
+        [sys.executable, "-c", probe or PROBE],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -72,6 +75,7 @@ def test_sandbox_is_off_and_unreachable_by_default():
         "sandbox": False,
         "x_api_url": "https://api.twitter.com",
         "consumer_key": "",
+        "exception_reporter_filter": "botauth.reporting.ExceptionReporterFilter",
     }
 
 
@@ -163,6 +167,21 @@ def test_sandbox_on_in_production_refuses_to_start():
         "ImproperlyConfigured: BOTAUTH_SANDBOX is on while DEBUG is off: the sandbox is a fake X "
         "for development and tests, never for production." in result.stderr
     )
+
+
+def test_production_sets_botauths_exception_reporter_filter():
+    # Django's own filter would show tokens in an error report while DEBUG is on, and the
+    # credentials in DATABASE_URL; botauth's hides them whatever DEBUG says (botauth.W010).
+    result = run_settings(
+        DEBUG="false",
+        BOTAUTH_ENCRYPTION_KEYS=KEY,
+        TWITTER_CONSUMER_API_KEY="real-key",
+        TWITTER_CONSUMER_API_KEY_SECRET="real-secret",
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+    assert seen["exception_reporter_filter"] == "botauth.reporting.ExceptionReporterFilter"
+    assert "botauth.W010" not in seen["check_ids"]
 
 
 LOGS = """

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 BIN = Path(sys.executable).parent
 
 
@@ -101,7 +102,12 @@ def post_form(session: requests.Session, url: str, data: dict[str, str]) -> requ
     )
 
 
-def test_a_link_completes_when_the_sandbox_is_the_same_server(server):
+# The sandbox provisions both protocols; a link without `protocol` uses OAuth 2.0.
+CONSENT_PATHS = {"": "/sandbox/i/oauth2/authorize", "oauth1": "/sandbox/oauth/authorize"}
+
+
+@pytest.mark.parametrize("protocol", sorted(CONSENT_PATHS))
+def test_a_link_completes_when_the_sandbox_is_the_same_server(server, protocol):
     server, database = server
     session = requests.Session()
     session.get(f"{server}/admin/login/", timeout=30)
@@ -114,10 +120,12 @@ def test_a_link_completes_when_the_sandbox_is_the_same_server(server):
     added = post_form(
         session, f"{server}/admin/botauth/botaccount/add/", {"name": "serverbot", "_continue": "1"}
     )
-    pk = re.search(r"/botaccount/(\d+)/change/", added.url)[1]
+    change = re.search(r"/botaccount/(\d+)/change/", added.url)
+    assert change is not None, added.url
+    pk = change[1]
 
-    consent = post_form(session, f"{server}/botauth/link/{pk}/", {})
-    assert "/sandbox/oauth/authorize" in consent.url
+    consent = post_form(session, f"{server}/botauth/link/{pk}/", {"protocol": protocol})
+    assert CONSENT_PATHS[protocol] in consent.url
     assert "SANDBOX" in consent.text
     linked = post_form(session, consent.url, {"username": "server_bot", "action": "authorize"})
 
