@@ -18,7 +18,7 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from botauth import conf, flows, history, labels, views
+from botauth import conf, flows, history, labels, sites, views
 from botauth.exceptions import BotauthConfigurationError, DecryptionError
 from botauth.models import SECRET_FIELDS, BotAccount, BotAccountQuerySet
 from botauth.reporting import reports_safely
@@ -259,6 +259,7 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if not self.has_change_permission(request, account):
             messages.warning(request, gettext("You may add bot accounts but not link them with X."))
             return response
+        request.current_app = self.admin_site.name
         return views.authenticate_twitter(request, pk=pk)
 
     # Verify, unlink
@@ -325,7 +326,7 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
         else:
             self.verify_selected(request, BotAccount.objects.filter(pk=account.pk))
-        return redirect("admin:botauth_botaccount_change", account.pk)
+        return redirect(sites.change_url(account, self.admin_site))
 
     def unlink_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         account = self._account(request, object_id)
@@ -359,7 +360,8 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     handle, revoked=result.revoked, had_token=result.had_token, reason=result.reason
                 ),
             )
-            return redirect("admin:botauth_botaccount_change", account.pk)
+            return redirect(sites.change_url(account, self.admin_site))
+        request.current_app = self.admin_site.name
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "title": gettext("Unlink “%(name)s” from X") % {"name": account.name},

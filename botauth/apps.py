@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-import logging
-
 from django.apps import AppConfig
+from django.core.checks import Tags, register
 from django.utils.translation import gettext_lazy as _
-
-# At DEBUG these print token secrets (requests_oauthlib) and OAuth headers (tweepy.client).
-NOISY_LOGGERS = ("requests_oauthlib", "oauthlib", "tweepy")
 
 
 class BotauthConfig(AppConfig):
@@ -15,9 +11,13 @@ class BotauthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from botauth import checks  # noqa: F401
+        from botauth import checks
 
-        for name in NOISY_LOGGERS:
-            logger = logging.getLogger(name)
-            if logger.level < logging.INFO:
-                logger.setLevel(logging.INFO)
+        register(checks.check_sandbox, checks.TAG)
+        register(checks.check_credentials, checks.TAG)
+        register(checks.check_oauth2_scopes, checks.TAG)
+        register(checks.check_encryption_keys, checks.TAG, Tags.security)
+        register(checks.check_callback_url, checks.TAG)
+        register(checks.check_session_cookie, checks.TAG)
+        register(checks.check_exception_reporter_filter, checks.TAG, Tags.security)
+        register(checks.check_callback_url_deploy, checks.TAG, Tags.security, deploy=True)

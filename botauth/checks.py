@@ -1,19 +1,23 @@
+"""botauth's system checks: one function per concern, registered in BotauthConfig.ready()."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 from django.utils.translation import gettext as _
 
 from botauth import conf, scopes
 from botauth.exceptions import BotauthConfigurationError
 
+# Every botauth check carries this tag: `manage.py check --tag botauth` runs them alone.
+TAG = "botauth"
 
-@register()
+
 def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
-    value = getattr(settings, "BOTAUTH_SANDBOX", False)
+    value = conf.sandbox_setting()
     if not isinstance(value, bool):
         return [
             Error(
@@ -49,45 +53,61 @@ def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
     return []
 
 
-@register()
-def check_settings(**kwargs: Any) -> list[CheckMessage]:
-    errors: list[CheckMessage] = [*check_credentials(), *check_oauth2_scopes()]
+def check_encryption_keys(**kwargs: Any) -> list[CheckMessage]:
     if not conf.encryption_keys():
-        errors.append(
+        return [
             Error(
                 "BOTAUTH_ENCRYPTION_KEYS is empty: tokens cannot be stored encrypted.",
                 hint="Generate a key with `python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'` and set BOTAUTH_ENCRYPTION_KEYS to it.",
                 id="botauth.E002",
             )
-        )
-    else:
-        from botauth.encryption import multi_fernet
+        ]
+    from botauth.encryption import multi_fernet
 
-        try:
-            multi_fernet()
-        except BotauthConfigurationError as err:
-            errors.append(Error(str(err), hint="Fix or remove that key.", id="botauth.E003"))
+    try:
+        multi_fernet()
+    except BotauthConfigurationError as err:
+        return [Error(str(err), hint="Fix or remove that key.", id="botauth.E003")]
+    return []
+
+
+def check_callback_url(**kwargs: Any) -> list[CheckMessage]:
     callback = conf.callback_url()
     if callback and not callback.startswith(("http://", "https://")):
-        errors.append(
+        return [
             Error(
                 f"BOTAUTH_CALLBACK_URL {callback!r} is not an absolute http(s) URL.",
                 hint="Set it to the exact callback URL registered in the X developer portal.",
                 id="botauth.E004",
             )
-        )
+        ]
+    return []
+
+
+def check_session_cookie(**kwargs: Any) -> list[CheckMessage]:
     # Django and browsers accept SameSite in any case.
     if str(getattr(settings, "SESSION_COOKIE_SAMESITE", "Lax")).lower() == "strict":
-        errors.append(
+        return [
             Warning(
                 "SESSION_COOKIE_SAMESITE is 'Strict': the redirect back from X will arrive "
                 "without the session cookie and the link will fail.",
                 hint="Use 'Lax' (Django's default).",
                 id="botauth.W001",
             )
-        )
-    return errors
+        ]
+    return []
+
+
+def check_settings(**kwargs: Any) -> list[CheckMessage]:
+    """Every check of botauth's own settings, credentials first (not registered itself)."""
+    return [
+        *check_credentials(),
+        *check_oauth2_scopes(),
+        *check_encryption_keys(),
+        *check_callback_url(),
+        *check_session_cookie(),
+    ]
 
 
 DEFAULT = " ".join(conf.DEFAULT_OAUTH2_SCOPES)
@@ -98,12 +118,12 @@ PAIRS = (
 )
 
 
-def check_credentials() -> list[CheckMessage]:
+def check_credentials(**kwargs: Any) -> list[CheckMessage]:
     """At least one protocol's pair is set, and no pair is half set."""
     errors: list[CheckMessage] = []
     complete = False
     for names, protocol, half_id in PAIRS:
-        given = [name for name in names if getattr(settings, name, "")]
+        given = [name for name in names if conf.setting_text(name)]
         complete = complete or len(given) == len(names)
         if len(given) == 1:
             missing = next(name for name in names if name not in given)
@@ -137,7 +157,7 @@ def check_credentials() -> list[CheckMessage]:
     return errors
 
 
-def check_oauth2_scopes() -> list[CheckMessage]:
+def check_oauth2_scopes(**kwargs: Any) -> list[CheckMessage]:
     if not conf.oauth2_configured():
         return []
     try:
@@ -175,7 +195,6 @@ def check_oauth2_scopes() -> list[CheckMessage]:
     ]
 
 
-@register()
 def check_exception_reporter_filter(**kwargs: Any) -> list[CheckMessage]:
     from botauth import reporting
 
@@ -192,7 +211,6 @@ def check_exception_reporter_filter(**kwargs: Any) -> list[CheckMessage]:
     ]
 
 
-@register(Tags.security, deploy=True)
 def check_callback_url_deploy(**kwargs: Any) -> list[CheckMessage]:
     callback = conf.callback_url()
     if settings.DEBUG or callback.startswith("https://"):

@@ -23,10 +23,15 @@ DEFAULT_OAUTH2_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.acc
 SANDBOX_URL = "http://127.0.0.1:8000/sandbox"
 
 
+def sandbox_setting() -> object:
+    """BOTAUTH_SANDBOX as set, for the check that it is a bool (botauth.E007)."""
+    return getattr(settings, "BOTAUTH_SANDBOX", False)
+
+
 def sandbox_enabled() -> bool:
     """BOTAUTH_SANDBOX: botauth talks to the sandbox app (a fake X) instead of X."""
     # Only a real True: the string "false" from an environment variable is truthy.
-    return getattr(settings, "BOTAUTH_SANDBOX", False) is True
+    return sandbox_setting() is True
 
 
 def sandbox_consumer() -> tuple[str, str] | None:
@@ -84,6 +89,11 @@ def _x_client() -> tuple[str, str]:
         str(getattr(settings, "TWITTER_CLIENT_ID", "") or ""),
         str(getattr(settings, "TWITTER_CLIENT_SECRET", "") or ""),
     )
+
+
+def setting_text(name: str) -> str:
+    """A credential setting as set, "" when unset (for the checks that name the missing half)."""
+    return str(getattr(settings, name, "") or "")
 
 
 def oauth1_configured() -> bool:

@@ -58,13 +58,3 @@ def decrypt(ciphertext: str) -> str:
                 "the keys were rotated, put the old key back after the new one."
             )
         ) from err
-
-
-@sensitive_variables()
-def reencrypt(ciphertext: str) -> str:
-    try:
-        return multi_fernet().rotate(ciphertext.encode()).decode()
-    except InvalidToken as err:
-        raise DecryptionError(
-            _("A stored token cannot be decrypted with any key in BOTAUTH_ENCRYPTION_KEYS.")
-        ) from err

@@ -90,7 +90,7 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
             return IsNull
         raise FieldError(
             f"{self.model.__name__}.{self.name} is encrypted and cannot be filtered with "
-            f"{lookup_name!r}; filter on status or twitter_oauth_token instead."
+            f"{lookup_name!r} (its ciphertext differs on every save); only isnull works on it."
         )
 
     def get_transform(self, lookup_name: str) -> Any:

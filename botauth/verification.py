@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -21,6 +22,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from botauth import claims, encryption, health, oauth, oauth2, users_me
 from botauth.exceptions import DecryptionError
+from botauth.log import bot, logger
 from botauth.models import BotAccount, can_post
 from botauth.transport import XSession
 
@@ -303,6 +305,7 @@ def verify_accounts(
         counts[outcome.result] += 1
         counts.x_calls += outcome.x_calls
         batch.append((account, outcome))
+        log_outcome(outcome)
         on_outcome(outcome)
 
     accounts = _claimed(queryset, run, counts, page=chunk_size, claim=max(4 * concurrency, 16))
@@ -334,4 +337,28 @@ def verify_accounts(
             _apply(batch)
     finally:
         claims.release(run, using=queryset.db)
+    if counts or counts.elsewhere:
+        logger.info(
+            "Verified bot accounts with X: %s; X calls: %d%s.",
+            ", ".join(f"{n} {result}" for result, n in sorted(counts.items())) or "none",
+            counts.x_calls,
+            f"; {counts.elsewhere} left to another run" if counts.elsewhere else "",
+        )
     return counts
+
+
+def log_outcome(outcome: Outcome) -> None:
+    """One line per account: DEBUG when valid, WARNING when X failed, INFO for X's other answers."""
+    if outcome.result == Result.VALID:
+        level = logging.DEBUG
+    elif outcome.result == Result.ERROR:
+        level = logging.WARNING
+    else:
+        level = logging.INFO
+    logger.log(
+        level,
+        "Verified bot account %s: %s%s",
+        bot(outcome.name, outcome.username),
+        outcome.result,
+        f" ({outcome.detail})" if outcome.detail else "",
+    )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -13,15 +13,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from botauth import conf, flows, history, scopes
+from botauth import conf, flows, history, scopes, sites
 from botauth.exceptions import BotauthConfigurationError, LinkError, XError, XUnavailableError
 from botauth.labels import access_level_phrase, link_history
 from botauth.models import BotAccount, can_post
 from botauth.reporting import reports_safely
 
 
-def change_url(account: BotAccount) -> str:
-    return reverse("admin:botauth_botaccount_change", args=[account.pk])
+def change_url(account: BotAccount, request: HttpRequest) -> str:
+    return sites.change_url(account, sites.bot_admin_site(request))
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -36,7 +36,7 @@ def safe_next(request: HttpRequest, default: str) -> str:
 def may_change(request: HttpRequest, account: BotAccount) -> bool:
     """The admin's own object-level answer, so that a custom ModelAdmin's rules apply here too."""
     try:
-        model_admin = admin.site.get_model_admin(BotAccount)
+        model_admin = sites.bot_admin_site(request).get_model_admin(BotAccount)
     except NotRegistered:
         return request.user.has_perm("botauth.change_botaccount")
     return model_admin.has_change_permission(request, account)
@@ -75,7 +75,7 @@ def authenticate_twitter(request: HttpRequest, pk: int) -> HttpResponse:
             gettext("Could not start linking “%(name)s” with X: %(error)s")
             % {"name": account.name, "error": err},
         )
-        return redirect(safe_next(request, change_url(account)))
+        return redirect(safe_next(request, change_url(account, request)))
     return HttpResponseRedirect(url)
 
 
@@ -95,14 +95,17 @@ def link_button_instead(request: HttpRequest, pk: int) -> HttpResponse:
             "address opened directly. Nothing was started."
         ),
     )
-    return redirect(change_url(account))
+    return redirect(change_url(account, request))
 
 
 def error_page(
     request: HttpRequest, message: str, *, status: int, account: BotAccount | None = None
 ) -> HttpResponse:
+    site = sites.bot_admin_site(request)
+    # The template's {% url 'admin:...' %} links go to this site.
+    request.current_app = site.name
     context = {
-        **admin.site.each_context(request),
+        **site.each_context(request),
         "title": _("Linking with X did not complete"),
         "message": message,
         "retry": status in (502, 503),
@@ -132,14 +135,14 @@ def authenticate_twitter_callback(request: HttpRequest) -> HttpResponse:
     account = finished.account
     if finished.cancelled:
         messages.warning(request, cancelled_message(account))
-        return redirect(change_url(account))
+        return redirect(change_url(account, request))
     linked_message(request, account)
     history.record(
         user=request.user,
         accounts=[account],
         message=link_history(account, relink=finished.relinked),
     )
-    return redirect(change_url(account))
+    return redirect(change_url(account, request))
 
 
 def nothing_changed(err: Exception) -> str:

@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-import logging
-
 from django.apps import AppConfig
+from django.core.checks import Tags, register
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-
-# At DEBUG oauthlib logs signature base strings, which carry tokens.
-QUIET_LOGGERS = ("oauthlib",)
 
 
 class SandboxConfig(AppConfig):
@@ -18,14 +14,12 @@ class SandboxConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from botauth_sandbox import checks  # noqa: F401
+        from botauth.checks import TAG
+        from botauth_sandbox import checks
         from botauth_sandbox.oauth2.provisioning import provision_client_after_migrate
         from botauth_sandbox.provisioning import provision_after_migrate
 
         admin.site.site_header = _("botauth admin — SANDBOX")
         post_migrate.connect(provision_after_migrate, sender=self)
         post_migrate.connect(provision_client_after_migrate, sender=self)
-        for name in QUIET_LOGGERS:
-            logger = logging.getLogger(name)
-            if logger.level < logging.INFO:
-                logger.setLevel(logging.INFO)
+        register(checks.check_not_in_production, TAG, Tags.security, deploy=True)

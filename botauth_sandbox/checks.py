@@ -1,12 +1,13 @@
+"""The sandbox's system check, registered in SandboxConfig.ready()."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error
 
 
-@register(Tags.security, deploy=True)
 def check_not_in_production(**kwargs: Any) -> list[CheckMessage]:
     if settings.DEBUG:
         return []

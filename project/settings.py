@@ -89,8 +89,10 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # IMMEDIATE takes SQLite's write lock when a transaction opens, so the callback's
-    # "lock the row, exchange once" holds there too (select_for_update is a no-op on SQLite).
+    # IMMEDIATE takes SQLite's write lock when a transaction opens: transactions that read, then
+    # write (storing a link, a batch of verification results) wait up to the timeout instead of
+    # failing with "database is locked" on the upgrade. The callback's exchange-once rests on a
+    # compare-and-set, not on this lock.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
@@ -157,9 +159,32 @@ if BOTAUTH_SANDBOX:
 # whatever DEBUG says.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "botauth.reporting.ExceptionReporterFilter"
 
+# Every line once, on the console, through botauth's RedactSecrets: at LOG_LEVEL=DEBUG the OAuth
+# libraries log tokens, and runserver logs the callback's oauth_verifier in each request line.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "botauth.log.RedactSecrets"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django's default console handler on "django" printed each line a second time.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "botauth": {"level": "INFO"},
+    },
 }

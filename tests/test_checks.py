@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from django.core.checks import Error, Warning
 
@@ -111,6 +114,67 @@ def test_check_is_registered(settings):
 
     settings.BOTAUTH_ENCRYPTION_KEYS = []
     assert "botauth.E002" in ids(checks.run_checks())
+
+
+def test_each_concern_is_registered_with_its_tags():
+    from django.core.checks.registry import registry
+
+    from botauth import checks
+    from botauth_sandbox import checks as sandbox_checks
+
+    registered: dict[object, set[str]] = {check: set(check.tags) for check in registry.get_checks()}
+    deploy: dict[object, set[str]] = {
+        check: set(check.tags) for check in registry.get_checks(include_deployment_checks=True)
+    }
+    assert registered[checks.check_sandbox] == {"botauth"}
+    assert registered[checks.check_credentials] == {"botauth"}
+    assert registered[checks.check_oauth2_scopes] == {"botauth"}
+    assert registered[checks.check_encryption_keys] == {"botauth", "security"}
+    assert registered[checks.check_callback_url] == {"botauth"}
+    assert registered[checks.check_session_cookie] == {"botauth"}
+    assert registered[checks.check_exception_reporter_filter] == {"botauth", "security"}
+    assert checks.check_callback_url_deploy not in registered
+    assert deploy[checks.check_callback_url_deploy] == {"botauth", "security"}
+    assert sandbox_checks.check_not_in_production not in registered
+    assert deploy[sandbox_checks.check_not_in_production] == {"botauth", "security"}
+    # The aggregate is a convenience for callers, not a second registration of each concern.
+    assert checks.check_settings not in deploy
+
+
+def test_the_botauth_tag_runs_botauths_checks_alone(settings):
+    from django.core import checks
+
+    settings.BOTAUTH_ENCRYPTION_KEYS = []
+    settings.TWITTER_CONSUMER_API_KEY = ""
+    settings.DEBUG = False
+    # E021: the consumer pair is half set (its secret is still there).
+    assert sorted(map(str, ids(checks.run_checks(tags=["botauth"])))) == [
+        "botauth.E001",
+        "botauth.E002",
+        "botauth.E021",
+    ]
+    security = map(str, ids(checks.run_checks(tags=["security"], include_deployment_checks=True)))
+    assert sorted(i for i in security if i.startswith("botauth")) == [
+        "botauth.E002",
+        "botauth.W011",
+        "botauth_sandbox.E001",
+    ]
+
+
+def test_importing_the_checks_registers_nothing():
+    # Registration happens in BotauthConfig.ready(), not as a side effect of an import.
+    probe = (
+        "from django.conf import settings; settings.configure();"
+        "from django.core.checks.registry import registry;"
+        "before = registry.get_checks(include_deployment_checks=True);"
+        "import botauth.checks, botauth_sandbox.checks;"
+        "assert registry.get_checks(include_deployment_checks=True) == before, 'registered';"
+        "print('ok')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.stdout, result.stderr) == ("ok\n", "")
 
 
 # botauth.W010: the exception-reporter filter

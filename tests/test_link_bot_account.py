@@ -194,7 +194,8 @@ def test_something_other_than_a_pin_is_refused_without_calling_x(account, x):
     out, err, code = run_command("newsbot", stdin="12 34; drop table\n")
     assert code == 1
     assert err == (
-        "That is not a PIN from X (X's PINs are 7 digits). Type it again (2 tries left).\n"
+        "That is not a PIN from X: type the PIN X showed after you approved (letters and digits, "
+        "no spaces). Type it again (2 tries left).\n"
         "No PIN was entered. 'newsbot' was not changed.\n"
     )
     assert len(x.calls) == 1

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from botauth.exceptions import (
 from botauth.media import MIB, Media
 from botauth.models import BotAccount
 from tests import spec, xmedia, xmock
+from tests.logs import assert_no_secret_logged, captured
 from tests.xmedia import MEDIA_ID, MEDIA_KEY, urls
 
 SECRET = "accesssecretlinkedbot"
@@ -569,13 +569,15 @@ def test_uploads_are_routed_to_the_configured_x(linked, settings, tmp_path):
             assert xmedia.oauth1_signature_valid(call.request, token_secret=SECRET)
 
 
-def test_an_upload_at_debug_logs_no_token(client, x, tmp_path, caplog):
-    caplog.set_level(logging.DEBUG)
+def test_an_upload_at_debug_logs_no_token_through_redact_secrets(client, x, tmp_path):
     xmedia.chunked(x, size=len(xmedia.MP4), segments=1)
-    client.media_upload(write(tmp_path, "clip.mp4", xmedia.MP4))
+    with captured() as records:
+        client.media_upload(write(tmp_path, "clip.mp4", xmedia.MP4))
     assert len(x.calls) == 5
-    for secret in (SECRET, f"{xmock.USER_ID}-accesstokenlinkedbot", xmedia.CONSUMER_SECRET):
-        assert secret not in caplog.text
+    assert_no_secret_logged(
+        records,
+        [SECRET, f"{xmock.USER_ID}-accesstokenlinkedbot", xmedia.CONSUMER_SECRET],
+    )
 
 
 def test_status_requests_match_x_query(client, x, tmp_path):

@@ -21,6 +21,7 @@ from botauth.models import BotAccount
 from tests import spec, xmock
 from tests import xmock_oauth2 as x2
 from tests.helpers import make_linked
+from tests.logs import assert_no_secret_logged, captured
 
 CALLBACK = "/botauth/callback/"
 CALLBACK_URL = "http://testserver/botauth/callback/"
@@ -712,31 +713,37 @@ def test_a_link_makes_two_calls_to_x_and_few_queries(staff_client, account, x):
     assert account.status == BotAccount.Status.LINKED
 
 
-def test_a_link_verify_and_unlink_at_debug_log_no_secret(staff_client, account, x, caplog):
-    import logging
-
+def test_a_link_verify_and_unlink_at_debug_log_no_secret(staff_client, account, x):
     from django.core.management import call_command
 
-    caplog.set_level(logging.DEBUG)
-    state = started(staff_client, account)["state"]
-    account.refresh_from_db()
-    verifier = account.twitter_oauth_token_secret
-    x2.token(x)
-    x2.users_me(x)
-    x2.users_me(x)
-    x2.revoke(x)
-    approve(staff_client, state)
-    call_command("verify_bot_tokens", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    unlink(staff_client, account)
+    with captured() as records:
+        state = started(staff_client, account)["state"]
+        account.refresh_from_db()
+        verifier = account.twitter_oauth_token_secret
+        x2.token(x)
+        x2.users_me(x)
+        x2.users_me(x)
+        x2.revoke(x)
+        approve(staff_client, state)
+        call_command("verify_bot_tokens", stdout=open("/dev/null", "w"))  # noqa: SIM115
+        unlink(staff_client, account)
     assert len(x.calls) == 5
     assert_forgotten(account)
-    logged = caplog.text
-    for secret in (
-        x2.ACCESS_TOKEN,
-        x2.REFRESH_TOKEN,
-        x2.CODE,
-        verifier,
-        x2.CLIENT_SECRET,
-        x2.basic().split()[1],
-    ):
-        assert secret not in logged
+    # Linked and unlinked at INFO like an OAuth 1.0a bot: its name and handle, never a token.
+    assert [r.getMessage() for r in records if r.name == "botauth" and r.levelname == "INFO"] == [
+        f"Linked bot account 'newsbot' to X account @{x2.USERNAME} (user id {x2.USER_ID}, "
+        f"OAuth 2.0, scopes {x2.POSTING_SCOPES}).",
+        "Verified bot accounts with X: 1 valid; X calls: 1.",
+        f"Unlinked bot account 'newsbot' (@{x2.USERNAME}); X revoked its token.",
+    ]
+    assert_no_secret_logged(
+        records,
+        [
+            x2.ACCESS_TOKEN,
+            x2.REFRESH_TOKEN,
+            x2.CODE,
+            verifier,
+            x2.CLIENT_SECRET,
+            x2.basic().split()[1],
+        ],
+    )

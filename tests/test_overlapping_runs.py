@@ -85,6 +85,10 @@ def settings_module(tmp_path: Path, x_api_url: str) -> str:
         "from tests.settings import *  # noqa: F403\n"
         f"DATABASES = {{'default': {database!r}}}\n"
         f"BOTAUTH_X_API_URL = {x_api_url!r}\n"
+        # botauth's log lines on stderr beside the command's own, whatever the test settings say.
+        "LOGGING = {'version': 1, 'disable_existing_loggers': False, "
+        "'handlers': {'stderr': {'class': 'logging.StreamHandler'}}, "
+        "'loggers': {'botauth': {'handlers': ['stderr'], 'level': 'INFO', 'propagate': False}}}\n"
     )
     return "overlap_settings"
 
@@ -114,6 +118,8 @@ def test_two_runs_at_once_share_the_accounts(transactional_db, tmp_path, stub_x)
     for (_, err), run in zip(outputs, results, strict=True):
         left = ACCOUNTS - len(run)
         assert err.decode() == (
+            f"Verified bot accounts with X: {len(run)} valid; X calls: {len(run)}; {left} left to "
+            "another run.\n"
             f"{len(run)} checked, {left} left to another run at the same time, "
             f"{len(run)} X calls.\n"
         )

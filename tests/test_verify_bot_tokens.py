@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -344,7 +345,8 @@ def test_an_unlinked_name_is_reported_and_the_others_are_checked(db, x):
     BotAccount.objects.create(name="bot_b")
     make_linked("bot_c", user_id="3", username="bot_c")
     x.add_callback("GET", xmock.USERS_ME_URL, callback=as_itself("same"))
-    out, err, code = run_command("bot_a", "bot_b", "bot_c")
+    # One at a time: with more in flight, which of bot_a and bot_c X answers first varies.
+    out, err, code = run_command("bot_a", "bot_b", "bot_c", "--concurrency", "1")
     assert code == 1
     assert out.splitlines() == [
         f"{'NAME':<5}  {'STATUS':<12}  {'HANDLE':<16}  {'ACCESS':<25}  DETAIL",
@@ -895,3 +897,104 @@ def test_a_403_about_the_app_is_an_error_not_a_suspended_bot(linked, x):
     linked.refresh_from_db()
     assert linked.status == BotAccount.Status.LINKED
     assert linked.last_verification == BotAccount.Verification.ERROR
+
+
+# Each output mode, whole, byte for byte
+
+
+def three_bots_one_not_linked(x) -> None:
+    make_linked("bot1", user_id=xmock.USER_ID)
+    make_linked("longer-bot2", user_id="2")
+    BotAccount.objects.create(name="waiting", status=BotAccount.Status.PENDING)
+    xmock.users_me(x)
+    xmock.users_me_error(x, 401)
+
+
+def test_the_table_on_a_terminal_whole(db, x):
+    three_bots_one_not_linked(x)
+    out, err = io.StringIO(), Terminal()
+    with pytest.raises(CommandError, match=r"^2 of 3 not valid: 1 invalid, 1 unlinked, 1 valid\.$"):
+        call_command(
+            "verify_bot_tokens",
+            "bot1",
+            "longer-bot2",
+            "waiting",
+            "--concurrency",
+            "1",
+            stdout=out,
+            stderr=err,
+        )
+    width = len("longer-bot2")
+    # The confirmation time is X's answer plus three hours: only its shape is fixed here.
+    table = re.sub(r"after \d{4}-\d\d-\d\d \d\d:\d\d UTC", "after <time>", out.getvalue())
+    assert table == "\n".join(
+        [
+            row("NAME", "STATUS", "HANDLE", "ACCESS", "DETAIL", width=width),
+            row(
+                "waiting",
+                "unlinked",
+                "-",
+                "-",
+                "a link with X is pending; finish it or start again",
+                width=width,
+            ),
+            row("bot1", "valid", "@twitterapi", "read-write", width=width),
+            row(
+                "longer-bot2",
+                "invalid",
+                "@twitterapi",
+                "-",
+                "X rejected the token: Unauthorized; first 401, invalid if still so after <time>",
+                width=width,
+            ),
+            "2 checked, 1 not linked, 2 X calls.",
+            "",
+        ]
+    )
+    clear = "\r\x1b[K"
+    assert err.getvalue() == (
+        f"{clear}[##########                    ] 1/3  unlinked 1"
+        f"{clear}[####################          ] 2/3  unlinked 1  valid 1"
+        f"{clear}[##############################] 3/3  invalid 1  unlinked 1  valid 1"
+        f"{clear}"
+    )
+
+
+def test_the_json_array_whole(db, x):
+    three_bots_one_not_linked(x)
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "verify_bot_tokens",
+            "bot1",
+            "longer-bot2",
+            "waiting",
+            "--json",
+            "--concurrency",
+            "1",
+            stdout=out,
+            stderr=err,
+        )
+    rows = json.loads(out.getvalue())
+    assert [(r["name"], r["status"]) for r in rows] == [
+        ("waiting", "unlinked"),
+        ("bot1", "valid"),
+        ("longer-bot2", "invalid"),
+    ]
+    # One object per line as it comes, "[" before the first, "," before the others.
+    assert (
+        out.getvalue()
+        == "".join(("[" if i == 0 else ",") + json.dumps(r) + "\n" for i, r in enumerate(rows))
+        + "]\n"
+    )
+    assert err.getvalue() == "2 checked, 1 not linked, 2 X calls.\n"
+
+
+def test_nothing_to_verify_whole(db):
+    assert call("verify_bot_tokens") == (
+        "No linked bot accounts to verify.\n0 checked, 0 X calls.\n",
+        "",
+        0,
+    )
+    assert call("verify_bot_tokens", "--json") == ("[]\n", "0 checked, 0 X calls.\n", 0)
+    assert call("verify_bot_tokens", "--json", "-v", "0") == ("[]\n", "", 0)

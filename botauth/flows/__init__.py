@@ -29,12 +29,14 @@ from botauth.exceptions import (
     LinkError,
     LinkForbiddenError,
     LinkUnavailableError,
+    XError,
     XRejectedError,
     XUnavailableError,
 )
 from botauth.flows import binding, exchange, oauth1, oauth2
 from botauth.flows.binding import Session
 from botauth.flows.protocol import LinkProtocol
+from botauth.log import bot, logger, said
 from botauth.models import ACCESS_CLEARED, PENDING_CLEARED, BotAccount
 
 __all__ = [
@@ -136,7 +138,15 @@ def start_link(
     if callback == OOB and chosen is not oauth1:
         raise LinkError(_("X's OAuth 2.0 has no PIN flow; link with OAuth 1.0a or from the admin."))
     encryption.multi_fernet()  # no key, no flow: X is not asked for one that cannot be stored
-    started = chosen.start(callback=callback, screen_name=account.twitter_username)
+    try:
+        started = chosen.start(callback=callback, screen_name=account.twitter_username)
+    except XError as err:
+        logger.warning(
+            "Could not start linking bot account %s with X: %s",
+            bot(account.name, account.twitter_username),
+            said(err),
+        )
+        raise
     # Abandoned flows end here too, so statuses stay true without cron (one UPDATE).
     BotAccount.objects.abandoned().clear_pending()
     account.begin_link(
@@ -182,6 +192,10 @@ def finish_link(
             )
         if answer.cancelled:
             account.clear_pending()
+            logger.info(
+                "Linking bot account %s was cancelled on X.",
+                bot(account.name, account.twitter_username),
+            )
             finished = Finished(account=account, cancelled=True, relinked=relinked)
         else:
             linked = exchange.complete(
@@ -273,7 +287,13 @@ def import_access(*, account: BotAccount, token: str, secret: str) -> BotAccount
                 "characters without spaces."
             )
         )
-    grant = oauth1.identify(token=token, secret=secret)
+    try:
+        grant = oauth1.identify(token=token, secret=secret)
+    except XError as err:
+        logger.warning(
+            "X did not confirm the pair imported for bot account %r: %s", account.name, said(err)
+        )
+        raise
     try:
         return exchange.store(account.pk, grant, linked_by=None, end_flow_on_conflict=False)
     except exchange.DATABASE_ERRORS as err:
@@ -287,6 +307,7 @@ def unlink(*, account: BotAccount) -> Unlinked:
     A pair that cannot be decrypted (a lost key) cannot be revoked, and is forgotten all the same.
     """
     result = Unlinked(had_token=False)
+    handle = account.twitter_username
     # What each protocol revokes: OAuth 1.0a its pair, OAuth 2.0 its access and refresh tokens.
     protocol: LinkProtocol = oauth1
     second = "twitter_access_token_secret"
@@ -311,4 +332,19 @@ def unlink(*, account: BotAccount) -> Unlinked:
                 reason = _("X refused: %(status)s") % {"status": err.status or _("no status")}
                 result = Unlinked(had_token=True, reason=reason)
     account.forget_access()
+    _log_unlinked(account.name, handle, result)
     return result
+
+
+def _log_unlinked(name: str, handle: str, result: Unlinked) -> None:
+    if result.revoked:
+        logger.info("Unlinked bot account %s; X revoked its token.", bot(name, handle))
+    elif not result.had_token:
+        logger.info("Unlinked bot account %s; it had no token.", bot(name, handle))
+    else:
+        logger.warning(
+            "Unlinked bot account %s and forgot its token, but X did not confirm the "
+            "revocation (%s).",
+            bot(name, handle),
+            result.reason,
+        )

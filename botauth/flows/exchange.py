@@ -10,7 +10,6 @@ another bot is refused, and so is a re-link to a different X account; both store
 from __future__ import annotations
 
 import hmac
-import logging
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError, InterfaceError, connections, transaction
@@ -27,12 +26,12 @@ from botauth.exceptions import (
     IdentityConflictError,
     LinkError,
     LinkUnavailableError,
+    XError,
 )
 from botauth.flows.protocol import LinkProtocol
+from botauth.log import bot, logger, said
 from botauth.models import BotAccount
 from botauth.oauth import AccessGrant
-
-logger = logging.getLogger("botauth")
 
 # What a lost or refused database connection raises (InterfaceError is not a DatabaseError).
 DATABASE_ERRORS = (DatabaseError, InterfaceError)
@@ -92,6 +91,14 @@ def complete(
     except DATABASE_ERRORS as err:
         put_back(claimed, key, pk=account.pk)
         raise LinkUnavailableError(str(DATABASE_DOWN)) from err
+    except XError as err:
+        put_back(claimed, key, pk=account.pk)
+        logger.warning(
+            "Linking bot account %s failed at X: %s",
+            bot(account.name, account.twitter_username),
+            said(err),
+        )
+        raise
     except Exception:
         put_back(claimed, key, pk=account.pk)
         raise
@@ -141,7 +148,29 @@ def store(
     if conflict:
         if end_flow_on_conflict:
             account.clear_pending()
+        logger.warning(
+            "Bot account %s was not linked to X account @%s: another bot or X account holds it.",
+            bot(account.name, account.twitter_username),
+            grant.screen_name,
+        )
         raise IdentityConflictError(conflict)
+    if grant.protocol == conf.OAUTH2:
+        # X reports no access level for OAuth 2.0: the granted scopes say what the bot may do.
+        logger.info(
+            "Linked bot account %r to X account @%s (user id %s, OAuth 2.0, scopes %s).",
+            account.name,
+            grant.screen_name,
+            grant.user_id,
+            grant.scopes or "not reported",
+        )
+    else:
+        logger.info(
+            "Linked bot account %r to X account @%s (user id %s, access level %s).",
+            account.name,
+            grant.screen_name,
+            grant.user_id,
+            grant.access_level or "not reported",
+        )
     return account
 
 

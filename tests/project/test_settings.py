@@ -42,7 +42,8 @@ print(json.dumps({
 """
 
 
-def run_settings(**env: str) -> subprocess.CompletedProcess[str]:
+def run_settings(probe: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    # PROBE read when called: tests/project/test_oauth2_settings.py extends it.
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BOTAUTH_"))}
     clean.update(
         {
@@ -54,7 +55,7 @@ def run_settings(**env: str) -> subprocess.CompletedProcess[str]:
         }
     )
     return subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", probe or PROBE],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -181,3 +182,32 @@ def test_production_sets_botauths_exception_reporter_filter():
     seen = json.loads(result.stdout)
     assert seen["exception_reporter_filter"] == "botauth.reporting.ExceptionReporterFilter"
     assert "botauth.W010" not in seen["check_ids"]
+
+
+LOGS = """
+import logging, django
+django.setup()
+logging.getLogger("django.request").warning("Not Found: /nowhere/")
+logging.getLogger("botauth").info("Linked bot account 'newsbot' to X account @twitterapi.")
+logging.getLogger("botauth").debug("Verified bot account 'newsbot' (@twitterapi): valid")
+logging.getLogger("django.server").info(
+    '"GET /botauth/callback/?oauth_token=tok&oauth_verifier=VERIFIER123 HTTP/1.1" 302 0'
+)
+logging.getLogger("requests_oauthlib.oauth1_auth").warning(
+    "Updated headers: {'Authorization': 'OAuth oauth_token=\\"ACCESS-TOKEN-123\\"'}"
+)
+"""
+
+
+def test_the_dev_server_logs_each_line_once_with_secrets_redacted():
+    result = run_settings(LOGS, DEBUG="true", BOTAUTH_ENCRYPTION_KEYS=KEY, LOG_LEVEL="WARNING")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Not Found: /nowhere/"
+    # botauth's INFO lines show whatever LOG_LEVEL says about the rest; its DEBUG lines do not.
+    assert lines[1] == "Linked bot account 'newsbot' to X account @twitterapi."
+    assert lines[2].endswith(
+        '"GET /botauth/callback/?oauth_token=[redacted]&oauth_verifier=[redacted] HTTP/1.1" 302 0'
+    )
+    assert lines[3] == "Updated headers: {'Authorization': 'OAuth oauth_token=\"[redacted]\"'}"
+    assert len(lines) == 4

@@ -148,7 +148,10 @@ class Command(BaseCommand):
     def try_pin(self, account: BotAccount, pin: str) -> BotAccount | str:
         """Complete the flow with this PIN, or say what was wrong when the person may retry."""
         if not TOKEN_RE.fullmatch(pin):
-            return _("That is not a PIN from X (X's PINs are 7 digits).")
+            return _(
+                "That is not a PIN from X: type the PIN X showed after you approved (letters and "
+                "digits, no spaces)."
+            )
         try:
             return flows.complete_link(
                 account=account, oauth_token=account.twitter_oauth_token, verifier=pin, user=None

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import json
-from collections import Counter
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import (
@@ -19,21 +17,12 @@ from django.utils.translation import gettext
 from botauth import conf, encryption
 from botauth.durations import duration, positive_int
 from botauth.exceptions import BotauthConfigurationError
+from botauth.management.verify_output import JsonArray, Output, ProgressBar, Table
 from botauth.models import BotAccount
-from botauth.users_me import printable
 from botauth.verification import Outcome, verify_accounts
 
 # A result of this command only, never stored: a named account with no link to check.
 UNLINKED = "unlinked"
-
-
-def access_column(outcome: Outcome) -> str:
-    """X's access level, or for OAuth 2.0 the access token's expiry and the granted scopes."""
-    if outcome.protocol != BotAccount.Protocol.OAUTH2:
-        return outcome.access_level or "-"
-    expires = outcome.token_expires_at
-    until = f"until {expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if expires else "no expiry"
-    return f"oauth2 {until}; scopes {outcome.scopes or '-'}"
 
 
 def select_accounts(*, names: list[str], stale_after: timedelta | None) -> QuerySet[BotAccount]:
@@ -144,58 +133,15 @@ class Command(BaseCommand):
         fresh = 0
         if stale_after is not None:
             fresh = select_accounts(names=names, stale_after=None).count() + len(unlinked) - total
-        progress = not as_json and self.stderr.isatty() and total > 0
-        longest = queryset.aggregate(w=Max(Length("name")))["w"] or 0
-        width = max(4, longest, *(len(outcome.name) for outcome in unlinked))
-        first = True
-        counts: Counter[str] = Counter()
-
-        def show(outcome: Outcome) -> None:
-            nonlocal first
-            counts[outcome.result] += 1
-            if as_json:
-                self.stdout.write(("[" if first else ",") + json.dumps(outcome.as_dict()))
-            else:
-                if progress:
-                    self.stderr.write("\r\033[K", ending="")
-                if first:
-                    # Not inside the f-string, where makemessages would not find them.
-                    heading = (gettext("NAME"), gettext("STATUS"), gettext("HANDLE"))
-                    access_heading, detail_heading = gettext("ACCESS"), gettext("DETAIL")
-                    self.stdout.write(
-                        f"{heading[0]:<{width}}  {heading[1]:<12}  {heading[2]:<16}  "
-                        f"{access_heading:<25}  {detail_heading}"
-                    )
-                name, result, handle, access, detail = map(
-                    printable,
-                    (
-                        outcome.name,
-                        outcome.result,
-                        f"@{outcome.username}" if outcome.username else "-",
-                        access_column(outcome),
-                        outcome.detail,
-                    ),
-                )
-                self.stdout.write(
-                    f"{name:<{width}}  {result:<12}  {handle:<16}  {access:<25}  {detail}".rstrip()
-                )
-                if progress:
-                    self.stderr.write(self.progress(counts, total), ending="")
-            first = False
-
+        output = self.output(as_json=as_json, queryset=queryset, unlinked=unlinked, total=total)
         try:
             for outcome in unlinked:
-                show(outcome)
+                output(outcome)
             tally = verify_accounts(
-                queryset, concurrency=concurrency or conf.verify_concurrency(), on_outcome=show
+                queryset, concurrency=concurrency or conf.verify_concurrency(), on_outcome=output
             )
         finally:
-            if as_json:
-                self.stdout.write("[]" if first else "]")
-            elif progress:
-                self.stderr.write("\r\033[K", ending="")
-        if first and not as_json:
-            self.stdout.write(gettext("No linked bot accounts to verify."))
+            output.close()
         summary = self.summary(
             checked=sum(tally.values()),
             unlinked=len(unlinked),
@@ -203,10 +149,8 @@ class Command(BaseCommand):
             elsewhere=tally.elsewhere,
             x_calls=tally.x_calls,
         )
-        if not as_json:
-            self.stdout.write(summary)
-        elif options["verbosity"] > 0:
-            self.stderr.write(summary)
+        output.summary(summary, err=self.stderr, verbosity=options["verbosity"])
+        counts = output.counts
         bad = sum(n for result, n in counts.items() if result != BotAccount.Verification.VALID)
         if bad:
             results = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
@@ -214,6 +158,21 @@ class Command(BaseCommand):
                 gettext("%(bad)d of %(total)d not valid: %(results)s.")
                 % {"bad": bad, "total": sum(counts.values()), "results": results}
             )
+
+    def output(
+        self,
+        *,
+        as_json: bool,
+        queryset: QuerySet[BotAccount],
+        unlinked: list[Outcome],
+        total: int,
+    ) -> Output:
+        if as_json:
+            return JsonArray(self.stdout)
+        longest = queryset.aggregate(w=Max(Length("name")))["w"] or 0
+        width = max(4, longest, *(len(outcome.name) for outcome in unlinked))
+        progress = ProgressBar(self.stderr, total=total) if self.stderr.isatty() and total else None
+        return Table(self.stdout, width=width, progress=progress)
 
     @staticmethod
     def summary(*, checked: int, unlinked: int, fresh: int, elsewhere: int, x_calls: int) -> str:
@@ -232,10 +191,3 @@ class Command(BaseCommand):
             )
         parts.append(gettext("%(x_calls)d X calls") % {"x_calls": x_calls})
         return ", ".join(parts) + "."
-
-    @staticmethod
-    def progress(counts: Counter[str], total: int) -> str:
-        done = sum(counts.values())
-        bar = "#" * (30 * done // total)
-        detail = "  ".join(f"{r} {n}" for r, n in sorted(counts.items()))
-        return f"[{bar:<30}] {done}/{total}  {detail}"
