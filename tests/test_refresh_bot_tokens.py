@@ -161,3 +161,25 @@ def test_oauth1_only_projects_need_no_client_id(db, settings):
     settings.TWITTER_CLIENT_ID = ""
     make_linked("o1bot")
     assert run()[2] == 0
+
+
+def test_a_bad_refresh_margin_is_a_configuration_error_not_a_traceback(db, x, settings):
+    account = oauth2_bot(expires_in=timedelta(minutes=1))
+    settings.BOTAUTH_OAUTH2_REFRESH_MARGIN = "soon"
+    out, err, code = call("refresh_bot_tokens")
+    assert code == 2
+    assert "BOTAUTH_OAUTH2_REFRESH_MARGIN must be a number of seconds" in err
+    assert len(x.calls) == 0
+    account.refresh_from_db()
+    assert (account.twitter_access_token, account.token_refreshed_at) == (access(0), None)
+
+
+@pytest.mark.parametrize("command", ["refresh_bot_tokens", "verify_bot_tokens"])
+def test_a_failing_system_check_exits_2(db, settings, command):
+    settings.TWITTER_CONSUMER_API_KEY = ""
+    settings.TWITTER_CONSUMER_API_KEY_SECRET = ""
+    settings.TWITTER_CLIENT_ID = ""
+    settings.TWITTER_CLIENT_SECRET = ""
+    out, err, code = call(command, skip_checks=False)
+    assert code == 2
+    assert "botauth.E001" in err

@@ -4,7 +4,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db.models import Max
 from django.db.models.functions import Length
 
@@ -13,10 +13,11 @@ from botauth.durations import duration
 from botauth.exceptions import BotauthConfigurationError, DecryptionError
 from botauth.keepalive import Outcome
 from botauth.management.commands.verify_bot_tokens import select_accounts
+from botauth.management.exits import ConfigurationErrorsExit2
 from botauth.models import BotAccount
 
 
-class Command(BaseCommand):
+class Command(ConfigurationErrorsExit2):
     help = (
         "Refresh OAuth 2.0 bot tokens that expire within DURATION (default "
         "BOTAUTH_OAUTH2_REFRESH_MARGIN, 5 minutes), so that idle bots keep a live refresh token; "
@@ -46,9 +47,9 @@ class Command(BaseCommand):
         expiring_within: timedelta | None,
         **options: Any,
     ) -> None:
-        within = expiring_within or conf.oauth2_refresh_margin()
         queryset = select_accounts(names=names, stale_after=None)
         try:
+            within = expiring_within or conf.oauth2_refresh_margin()
             encryption.multi_fernet()
             if queryset.filter(protocol=BotAccount.Protocol.OAUTH2).exists():
                 conf.client_credentials()

@@ -4,10 +4,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import (
-    BaseCommand,
     CommandError,
     CommandParser,
-    SystemCheckError,
 )
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Length
@@ -17,6 +15,7 @@ from django.utils.translation import gettext
 from botauth import conf, encryption
 from botauth.durations import duration, positive_int
 from botauth.exceptions import BotauthConfigurationError
+from botauth.management.exits import ConfigurationErrorsExit2
 from botauth.management.verify_output import JsonArray, Output, ProgressBar, Table
 from botauth.models import BotAccount
 from botauth.verification import Outcome, verify_accounts
@@ -80,7 +79,7 @@ def not_linked(*, names: list[str]) -> list[Outcome]:
     ]
 
 
-class Command(BaseCommand):
+class Command(ConfigurationErrorsExit2):
     help = (
         "Check stored X tokens with one GET /2/users/me each and record the result. "
         "Exit 0 when every checked account is valid, 1 otherwise, 2 on usage or configuration "
@@ -102,14 +101,6 @@ class Command(BaseCommand):
             metavar="DURATION",
             help="Only accounts not verified within DURATION (e.g. 6h, 2d).",
         )
-
-    def check(self, *args: Any, **kwargs: Any) -> None:
-        # A failed system check (E001: no consumer key, ...) is a configuration error: exit 2,
-        # like the ones handle() finds itself, not SystemCheckError's default 1.
-        try:
-            super().check(*args, **kwargs)
-        except SystemCheckError as err:
-            raise SystemCheckError(str(err), returncode=2) from err
 
     def handle(
         self,
