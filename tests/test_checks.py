@@ -109,7 +109,7 @@ def test_every_problem_is_reported_at_once(settings):
     ]
 
 
-def test_check_is_registered(settings):
+def test_check_is_registered(settings, db):  # model checks may ask the database
     from django.core import checks
 
     settings.BOTAUTH_ENCRYPTION_KEYS = []
@@ -236,7 +236,7 @@ def test_w011_not_while_debugging(settings):
     assert check_callback_url_deploy() == []
 
 
-def test_w011_runs_only_with_deploy(settings):
+def test_w011_runs_only_with_deploy(settings, db):  # model checks may ask the database
     from django.core import checks
 
     settings.DEBUG = False

@@ -118,7 +118,7 @@ def test_e005_sandbox_on_without_the_app(sandbox_on, monkeypatch):
     )
 
 
-def test_sandbox_check_is_registered(settings):
+def test_sandbox_check_is_registered(settings, db):  # model checks may ask the database
     from django.core import checks
 
     settings.BOTAUTH_SANDBOX = "yes"
@@ -153,7 +153,7 @@ def deploy_ids() -> list[str | None]:
     return ids(checks.run_checks(include_deployment_checks=True, tags=["security"]))
 
 
-def test_deploy_check_fails_with_the_sandbox_installed_and_debug_off(settings):
+def test_deploy_check_fails_with_the_sandbox_installed_and_debug_off(settings, db):
     settings.DEBUG = False
     from django.core import checks
 
@@ -173,7 +173,7 @@ def test_deploy_check_is_quiet_while_debugging(settings):
     assert "botauth_sandbox.E001" not in deploy_ids()
 
 
-def test_sandbox_check_is_a_deploy_check_only(settings):
+def test_sandbox_check_is_a_deploy_check_only(settings, db):  # model checks may ask the database
     from django.core import checks
 
     settings.DEBUG = False
