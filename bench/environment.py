@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg2  # type: ignore[import-untyped]
 from cryptography.fernet import Fernet
 
-from botauth_sandbox.keys import derive_consumer
+from botauth_sandbox.keys import derive_consumer, derive_oauth2_client
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -38,6 +38,7 @@ def server_env(*, database: str, sandbox_port: int, latency_ms: int) -> dict[str
     """
     secret_key = secrets.token_urlsafe(50)
     consumer_key, consumer_secret = derive_consumer(secret_key)
+    client_id, client_secret = derive_oauth2_client(secret_key)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -59,6 +60,8 @@ def server_env(*, database: str, sandbox_port: int, latency_ms: int) -> dict[str
         BOTAUTH_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         TWITTER_CONSUMER_API_KEY=consumer_key,
         TWITTER_CONSUMER_API_KEY_SECRET=consumer_secret,
+        TWITTER_CLIENT_ID=client_id,
+        TWITTER_CLIENT_SECRET=client_secret,
         SANDBOX_API_LATENCY_MS=str(latency_ms),
         SANDBOX_ENFORCE_RATE_LIMITS="false",
         LOG_LEVEL="WARNING",
@@ -80,6 +83,8 @@ def sandbox_env(env: dict[str, str]) -> dict[str, str]:
         "BOTAUTH_X_API_URL": "",
         "TWITTER_CONSUMER_API_KEY": "",
         "TWITTER_CONSUMER_API_KEY_SECRET": "",
+        "TWITTER_CLIENT_ID": "",
+        "TWITTER_CLIENT_SECRET": "",
     }
 
 

@@ -27,6 +27,7 @@ from bench.environment import (
     database_name,
     django_on_throwaway_database,
     free_port,
+    sandbox_env,
     server_env,
 )
 from bench.report import Section
@@ -54,10 +55,27 @@ def seed_bots(count: int, ttl: int) -> list[int]:
     from django.utils import timezone
 
     from botauth.models import BotAccount
-    from botauth_sandbox.models import OAuth2Client, OAuth2Grant, OAuth2Token, SandboxUser
+    from botauth_sandbox.models import (
+        OAuth2Client,
+        OAuth2Grant,
+        OAuth2Token,
+        SandboxApp,
+        SandboxUser,
+    )
     from botauth_sandbox.oauth2 import tokens
 
-    client = OAuth2Client.objects.get(client_id=settings.TWITTER_CLIENT_ID)
+    # The client the sandbox server derives from the shared SECRET_KEY (and provisions when it
+    # first sees it), as botauth is configured with it.
+    client = OAuth2Client.objects.filter(client_id=settings.TWITTER_CLIENT_ID).first()
+    if client is None:
+        app = SandboxApp.objects.create(
+            name="bench", key=f"bench-{settings.TWITTER_CLIENT_ID[:40]}", secret="bench-secret"
+        )
+        client = OAuth2Client.objects.create(
+            app=app,
+            client_id=settings.TWITTER_CLIENT_ID,
+            client_secret=settings.TWITTER_CLIENT_SECRET,
+        )
     scopes = "tweet.read tweet.write users.read offline.access"
     pks = []
     for i in range(count):
@@ -173,7 +191,7 @@ def run(options: Options) -> Section:
     with django_on_throwaway_database(env, database=database):
         pks = seed_bots(options.bots, options.ttl)
         with gunicorn(
-            "refresh-sandbox", env, port=port, workers=2, threads=16, access_log=True
+            "refresh-sandbox", sandbox_env(env), port=port, workers=2, threads=16, access_log=True
         ) as sandbox:
             print(
                 f"refresh: {options.processes} processes x {options.threads} threads, "

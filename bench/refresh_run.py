@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -85,7 +86,8 @@ def main(argv: list[str]) -> None:
                 turn += 1
                 started = time.perf_counter()
                 try:
-                    client.create_tweet(text=f"bench {turn}")
+                    # Unique text: X (and the sandbox) refuse a duplicate post with 403.
+                    client.create_tweet(text=f"bench {os.getpid()} {offset} {turn}")
                 except Exception as err:  # every failure is counted and shown
                     with lock:
                         failures.append(f"{type(err).__name__}: {str(err)[:160]}")

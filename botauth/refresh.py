@@ -148,7 +148,11 @@ def _refresh(account: BotAccount) -> Current | BotauthError:
     except rotation.Refused as refused:
         return _refused(account, sent, refused)
     except BotauthError:
-        logger.warning("Bot %r: the token refresh failed; the stored pair is kept.", account.name)
+        logger.warning(
+            "Bot %r: the token refresh failed; the stored pair is kept.",
+            account.name,
+            exc_info=True,
+        )
         raise
     holds_row = locks.holds_row(_alias())
     # Holding the row lock, the transaction is open and nobody changed the row; without one,
