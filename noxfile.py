@@ -122,11 +122,15 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python="3.11")
 def package(session: nox.Session) -> None:
-    """Build the wheel; in a clean venv it brings everything it imports and ships its data."""
-    session.install("build")
+    """Build the sdist and the wheel: PyPI renders their README (twine check), the sdist carries
+    the docs, and the wheel in a clean venv brings everything it imports and ships its data."""
+    session.install("-c", LOCK, "build", "twine", "readme-renderer[md]")
     with tempfile.TemporaryDirectory() as out:
-        session.run("python", "-m", "build", "--wheel", "--outdir", out, str(ROOT))
+        session.run("python", "-m", "build", "--outdir", out, str(ROOT))
+        (sdist,) = Path(out).glob("*.tar.gz")
         (wheel,) = Path(out).glob("*.whl")
+        session.run("twine", "check", "--strict", str(sdist), str(wheel))
+        session.run("python", str(ROOT / "bin" / "check-sdist"), str(sdist))
         session.run("python", str(ROOT / "bin" / "check-wheel"), str(wheel))
 
 
