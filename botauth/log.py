@@ -5,7 +5,7 @@ token. The libraries it signs requests with are another matter: at DEBUG, reques
 the signed request's headers (the bot's access token, the verifier), tweepy logs request and
 response headers, and oauthlib logs signature base strings and authorization-code grants.
 botauth leaves their loggers as the project configured them; a project that lets their DEBUG
-lines through attaches RedactSecrets to its handlers (see the README).
+lines through attaches RedactSecrets to its handlers (see docs/security.md, "Logging").
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """botauth's logger: what a link, an unlink and a verification log, and never a secret.
 
-The contract (README, "Logging"): botauth's own lines never hold a token, at any level. The
-OAuth libraries' DEBUG lines do (botauth leaves their loggers as the project set them);
-botauth.log.RedactSecrets on a handler blanks them.
+The contract (docs/security.md, "Logging"): botauth's own lines never hold a token, at any
+level. The OAuth libraries' DEBUG lines do (botauth leaves their loggers as the project set
+them); botauth.log.RedactSecrets on a handler blanks them.
 """
 
 from __future__ import annotations
@@ -132,8 +132,8 @@ def test_the_whole_flow_at_debug_logs_no_secret_through_redact_secrets(staff_cli
         account.get_tweepy_client().get_me(user_auth=True)
         call_command("verify_bot_tokens", stdout=io.StringIO())
 
-    # The risk the README states: the OAuth libraries' own DEBUG lines carry the bot's token and
-    # the verifier; without this, the filter below could be proving nothing.
+    # The risk docs/security.md states: the OAuth libraries' own DEBUG lines carry the bot's
+    # token and the verifier; without this, the filter below could be proving nothing.
     leaked = secrets_in(records, SECRETS)
     assert leaked[xmock.ACCESS_TOKEN].startswith("requests_oauthlib")
     assert leaked[xmock.VERIFIER].startswith(("requests_oauthlib", "oauthlib"))
