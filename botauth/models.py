@@ -393,8 +393,8 @@ class BotAccount(models.Model):
 
         Not for media: X retired v1.1's media upload in 2025, use
         ``get_tweepy_client().media_upload()``. Requests time out after BOTAUTH_REQUEST_TIMEOUT
-        unless ``timeout`` is given; other keyword arguments go to tweepy.API. Raises
-        NotLinkedError when not linked.
+        unless ``timeout`` is given; other keyword arguments go to tweepy.API. Its answers teach
+        botauth the token's health as the client's do. Raises NotLinkedError when not linked.
         """
         if self.protocol == self.Protocol.OAUTH2:
             raise NotLinkedError(
@@ -409,6 +409,7 @@ class BotAccount(models.Model):
         kwargs.setdefault("timeout", conf.request_timeout())
         api = tweepy.API(auth, **kwargs)
         api.session = XSession(timeout=kwargs["timeout"])
+        api.session.hooks["response"].append(health.TrafficHook(self))
         return api
 
     # State changes. Each is the one place that knows what it means; flows call them.

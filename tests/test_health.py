@@ -443,3 +443,35 @@ def test_a_failed_write_leaves_the_bots_own_transaction_usable(linked, x, monkey
     assert BotAccount.objects.filter(name="afterwards").exists()
     linked.refresh_from_db()
     assert (linked.status, linked.last_seen_working_at) == (BotAccount.Status.LINKED, None)
+
+
+# The v1.1 API (get_tweepy_api) teaches the same
+
+VERIFY_CREDENTIALS_URL = f"{xmock.API}/1.1/account/verify_credentials.json"
+
+
+def test_v1_traffic_records_last_seen_working_and_the_access_level(linked, x):
+    x.get(
+        VERIFY_CREDENTIALS_URL,
+        json={"id": 6253282, "id_str": "6253282", "screen_name": "twitterapi", "name": "X API"},
+        headers={"x-access-level": "read"},
+    )
+
+    assert linked.get_tweepy_api().verify_credentials().screen_name == "twitterapi"
+
+    linked.refresh_from_db()
+    assert timezone.now() - linked.last_seen_working_at < timedelta(minutes=1)
+    assert linked.access_level == "read"
+    assert linked.status == BotAccount.Status.LINKED
+
+
+def test_a_v1_401_is_a_first_401_like_any_other(linked, x):
+    x.get(VERIFY_CREDENTIALS_URL, json=EXPIRED_V1, status=401)
+
+    with pytest.raises(tweepy.Unauthorized):
+        linked.get_tweepy_api().verify_credentials()
+
+    linked.refresh_from_db()
+    assert timezone.now() - linked.unauthorized_since < timedelta(minutes=1)
+    assert linked.status == BotAccount.Status.LINKED  # one 401 is not proof
+    assert linked.last_seen_working_at is None
