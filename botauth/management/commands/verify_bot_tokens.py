@@ -16,7 +16,8 @@ from botauth import conf, encryption
 from botauth.durations import duration, positive_int
 from botauth.exceptions import BotauthConfigurationError
 from botauth.management.exits import ConfigurationErrorsExit2
-from botauth.management.verify_output import JsonArray, Output, ProgressBar, Table
+from botauth.management.output import JsonArray, Output
+from botauth.management.verify_output import ProgressBar, Table
 from botauth.models import BotAccount
 from botauth.verification import Outcome, verify_accounts
 
@@ -157,7 +158,7 @@ class Command(ConfigurationErrorsExit2):
         queryset: QuerySet[BotAccount],
         unlinked: list[Outcome],
         total: int,
-    ) -> Output:
+    ) -> Output[Outcome]:
         if as_json:
             return JsonArray(self.stdout)
         longest = queryset.aggregate(w=Max(Length("name")))["w"] or 0
