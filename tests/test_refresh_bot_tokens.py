@@ -233,6 +233,21 @@ def test_the_help_is_shown_in_the_readers_language():
     assert "Refresh OAuth 2.0 bot tokens" not in text
 
 
+def test_a_bad_refresh_margin_is_reported_in_german(db, x, settings):
+    account = oauth2_bot(expires_in=timedelta(minutes=1))
+    settings.BOTAUTH_OAUTH2_REFRESH_MARGIN = "soon"
+    with translation.override("de"):
+        out, err, code = run()
+    assert (out, code) == ("", 2)
+    assert err == (
+        "BOTAUTH_OAUTH2_REFRESH_MARGIN muss eine Anzahl Sekunden von 0 bis unter 7200 sein "
+        "(die Tokens von X gelten 2 Stunden), nicht 'soon'.\n"
+    )
+    assert len(x.calls) == 0
+    account.refresh_from_db()
+    assert (account.twitter_access_token, account.token_refreshed_at) == (access(0), None)
+
+
 @pytest.mark.parametrize("command", ["refresh_bot_tokens", "verify_bot_tokens"])
 def test_a_failing_system_check_exits_2(db, settings, command):
     settings.TWITTER_CONSUMER_API_KEY = ""
