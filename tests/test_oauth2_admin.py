@@ -9,7 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from botauth.models import BotAccount
@@ -165,6 +165,20 @@ def test_an_expired_oauth2_token_is_reported_without_calling_x(db, x):
     assert account.last_verification == BotAccount.Verification.EXPIRED
     assert account.last_verification_detail == "access token expired; it needs a refresh"
     assert account.status == BotAccount.Status.LINKED
+
+
+def test_an_expired_oauth2_token_is_reported_in_german(db, x):
+    account = make_oauth2(expires=datetime(2020, 1, 2, 3, 4, tzinfo=UTC))
+    with translation.override("de"):
+        out, err, code = call("verify_bot_tokens", "o2bot")
+    assert code == 1
+    assert len(x.calls) == 0
+    row = " ".join(out.splitlines()[1].split())
+    assert "oauth2 bis 2020-01-02 03:04 UTC; Scopes tweet.read" in row
+    assert row.endswith("Zugriffstoken abgelaufen; es muss erneuert werden")
+    account.refresh_from_db()
+    assert account.last_verification == BotAccount.Verification.EXPIRED
+    assert account.last_verification_detail == "Zugriffstoken abgelaufen; es muss erneuert werden"
 
 
 def test_a_rejected_oauth2_token_is_reported_by_the_401_rule(db, x):

@@ -196,6 +196,10 @@ def test_a_german_reader_gets_the_table_and_the_summary_in_german(db, x):
     assert err == "1 von 2 nicht erneuert: 1 relink, 1 skipped.\n"
     account.refresh_from_db()
     assert account.last_verification == BotAccount.Verification.REFRESH_REFUSED
+    assert account.last_verification_detail == (
+        "X hat das Refresh-Token abgelehnt (invalid_request: Value passed for the token was "
+        "invalid.); verknüpfen Sie den Bot erneut mit X."
+    )
 
 
 def test_json_is_the_same_in_every_language(db, x):

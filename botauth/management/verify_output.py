@@ -22,8 +22,15 @@ def access_column(outcome: Outcome) -> str:
     if outcome.protocol != BotAccount.Protocol.OAUTH2:
         return outcome.access_level or "-"
     expires = outcome.token_expires_at
-    until = f"until {expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if expires else "no expiry"
-    return f"oauth2 {until}; scopes {outcome.scopes or '-'}"
+    until = (
+        gettext("until %(time)s UTC") % {"time": f"{expires.astimezone(UTC):%Y-%m-%d %H:%M}"}
+        if expires
+        else gettext("no expiry")
+    )
+    return gettext("oauth2 %(until)s; scopes %(scopes)s") % {
+        "until": until,
+        "scopes": outcome.scopes or "-",
+    }
 
 
 class ProgressBar:
