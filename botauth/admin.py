@@ -96,6 +96,7 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "protocol",
         "access",
         "access_token_expiry",
+        "token_refreshed_at",
         "scopes",
         "linked_by",
         "linked_at",
@@ -138,7 +139,11 @@ class BotAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                         "x_user_id",
                         "protocol",
                         "access",
-                        *(["access_token_expiry", "scopes"] if obj.protocol == "oauth2" else []),
+                        *(
+                            ["access_token_expiry", "token_refreshed_at", "scopes"]
+                            if obj.protocol == "oauth2"
+                            else []
+                        ),
                         "linked_by",
                         "linked_at",
                     ]

@@ -21,8 +21,8 @@ def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
     if not isinstance(value, bool):
         return [
             Error(
-                f"BOTAUTH_SANDBOX must be True or False, not {value!r}.",
-                hint="Set it to a bool, e.g. BOTAUTH_SANDBOX = DEBUG.",
+                _("BOTAUTH_SANDBOX must be True or False, not %(value)r.") % {"value": value},
+                hint=_("Set it to a bool, e.g. BOTAUTH_SANDBOX = DEBUG."),
                 id="botauth.E007",
             )
         ]
@@ -31,9 +31,11 @@ def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
     if not apps.is_installed("botauth_sandbox"):
         return [
             Error(
-                "BOTAUTH_SANDBOX is on, but the botauth_sandbox app is not installed.",
-                hint='Add "botauth_sandbox" to INSTALLED_APPS (pip install '
-                '"django-botauth[sandbox]"), or set BOTAUTH_SANDBOX = False.',
+                _("BOTAUTH_SANDBOX is on, but the botauth_sandbox app is not installed."),
+                hint=_(
+                    'Add "botauth_sandbox" to INSTALLED_APPS (pip install '
+                    '"django-botauth[sandbox]"), or set BOTAUTH_SANDBOX = False.'
+                ),
                 id="botauth.E005",
             )
         ]
@@ -44,9 +46,11 @@ def check_sandbox(**kwargs: Any) -> list[CheckMessage]:
     except NoReverseMatch:
         return [
             Error(
-                "BOTAUTH_SANDBOX is on, but the sandbox's URLs are not included.",
-                hint='Add path("sandbox/", include("botauth_sandbox.urls")) to your root URLconf '
-                "(or set BOTAUTH_SANDBOX_URL to where you included them).",
+                _("BOTAUTH_SANDBOX is on, but the sandbox's URLs are not included."),
+                hint=_(
+                    'Add path("sandbox/", include("botauth_sandbox.urls")) to your root URLconf '
+                    "(or set BOTAUTH_SANDBOX_URL to where you included them)."
+                ),
                 id="botauth.E006",
             )
         ]
@@ -57,9 +61,12 @@ def check_encryption_keys(**kwargs: Any) -> list[CheckMessage]:
     if not conf.encryption_keys():
         return [
             Error(
-                "BOTAUTH_ENCRYPTION_KEYS is empty: tokens cannot be stored encrypted.",
-                hint="Generate a key with `python -c 'from cryptography.fernet import Fernet; "
-                "print(Fernet.generate_key().decode())'` and set BOTAUTH_ENCRYPTION_KEYS to it.",
+                _("BOTAUTH_ENCRYPTION_KEYS is empty: tokens cannot be stored encrypted."),
+                hint=_(
+                    "Generate a key with `python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'` and set BOTAUTH_ENCRYPTION_KEYS to "
+                    "it."
+                ),
                 id="botauth.E002",
             )
         ]
@@ -68,7 +75,7 @@ def check_encryption_keys(**kwargs: Any) -> list[CheckMessage]:
     try:
         multi_fernet()
     except BotauthConfigurationError as err:
-        return [Error(str(err), hint="Fix or remove that key.", id="botauth.E003")]
+        return [Error(str(err), hint=_("Fix or remove that key."), id="botauth.E003")]
     return []
 
 
@@ -77,8 +84,9 @@ def check_callback_url(**kwargs: Any) -> list[CheckMessage]:
     if callback and not callback.startswith(("http://", "https://")):
         return [
             Error(
-                f"BOTAUTH_CALLBACK_URL {callback!r} is not an absolute http(s) URL.",
-                hint="Set it to the exact callback URL registered in the X developer portal.",
+                _("BOTAUTH_CALLBACK_URL %(url)r is not an absolute http(s) URL.")
+                % {"url": callback},
+                hint=_("Set it to the exact callback URL registered in the X developer portal."),
                 id="botauth.E004",
             )
         ]
@@ -90,9 +98,11 @@ def check_session_cookie(**kwargs: Any) -> list[CheckMessage]:
     if str(getattr(settings, "SESSION_COOKIE_SAMESITE", "Lax")).lower() == "strict":
         return [
             Warning(
-                "SESSION_COOKIE_SAMESITE is 'Strict': the redirect back from X will arrive "
-                "without the session cookie and the link will fail.",
-                hint="Use 'Lax' (Django's default).",
+                _(
+                    "SESSION_COOKIE_SAMESITE is 'Strict': the redirect back from X will arrive "
+                    "without the session cookie and the link will fail."
+                ),
+                hint=_("Use 'Lax' (Django's default)."),
                 id="botauth.W001",
             )
         ]
@@ -202,10 +212,13 @@ def check_exception_reporter_filter(**kwargs: Any) -> list[CheckMessage]:
         return []
     return [
         Warning(
-            "DEFAULT_EXCEPTION_REPORTER_FILTER is not botauth's: with DEBUG on, Django's error "
-            "page shows the tokens of a bot whose code crashes outside botauth's own views.",
-            hint=f"Set DEFAULT_EXCEPTION_REPORTER_FILTER = {reporting.FILTER_PATH!r} "
-            "(or a subclass of it).",
+            _(
+                "DEFAULT_EXCEPTION_REPORTER_FILTER is not botauth's: with DEBUG on, Django's "
+                "error page shows the tokens of a bot whose code crashes outside botauth's own "
+                "views."
+            ),
+            hint=_("Set DEFAULT_EXCEPTION_REPORTER_FILTER = %(path)r (or a subclass of it).")
+            % {"path": reporting.FILTER_PATH},
             id="botauth.W010",
         )
     ]
@@ -216,20 +229,22 @@ def check_callback_url_deploy(**kwargs: Any) -> list[CheckMessage]:
     if settings.DEBUG or callback.startswith("https://"):
         return []
     if not callback:
-        problem = (
+        problem = _(
             "BOTAUTH_CALLBACK_URL is not set: the callback sent to X is built from each "
             "request's Host header and scheme, which a proxy or a forged Host can change."
         )
     else:
-        problem = (
-            f"BOTAUTH_CALLBACK_URL {callback!r} is not https: X would send the request token "
-            "and verifier to it unencrypted."
-        )
+        problem = _(
+            "BOTAUTH_CALLBACK_URL %(url)r is not https: X would send the request token and "
+            "verifier to it unencrypted."
+        ) % {"url": callback}
     return [
         Warning(
             problem,
-            hint="Set BOTAUTH_CALLBACK_URL to the https callback URL registered in the X "
-            "developer portal, e.g. 'https://bots.example.com/botauth/callback/'.",
+            hint=_(
+                "Set BOTAUTH_CALLBACK_URL to the https callback URL registered in the X "
+                "developer portal, e.g. 'https://bots.example.com/botauth/callback/'."
+            ),
             id="botauth.W011",
         )
     ]

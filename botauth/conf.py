@@ -77,9 +77,11 @@ def client_credentials() -> tuple[str, str]:
     client_id, secret = sandbox_client() or _x_client()
     if not client_id or not secret:
         raise BotauthConfigurationError(
-            "Set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET to your X app's OAuth 2.0 Client ID "
-            "and Client Secret (developer portal > your app > Keys and tokens > OAuth 2.0 Client "
-            "ID and Client Secret)."
+            _(
+                "Set TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET to your X app's OAuth 2.0 Client "
+                "ID and Client Secret (developer portal > your app > Keys and tokens > OAuth 2.0 "
+                "Client ID and Client Secret)."
+            )
         )
     return client_id, secret
 
@@ -119,8 +121,11 @@ def oauth2_scopes() -> tuple[str, ...]:
         names = [str(v).strip() for v in value]
     else:
         raise BotauthConfigurationError(
-            "BOTAUTH_OAUTH2_SCOPES must be a space-separated string or a list of X's scope "
-            f"names, not {type(value).__name__}."
+            _(
+                "BOTAUTH_OAUTH2_SCOPES must be a space-separated string or a list of X's scope "
+                "names, not %(type)s."
+            )
+            % {"type": type(value).__name__}
         )
     return tuple(dict.fromkeys(n for n in names if n)) or DEFAULT_OAUTH2_SCOPES
 
@@ -176,7 +181,10 @@ def oauth2_refresh_margin() -> timedelta:
         seconds = -1.0
     if not 0 <= seconds < 7200:
         raise BotauthConfigurationError(
-            "BOTAUTH_OAUTH2_REFRESH_MARGIN must be a number of seconds from 0 to under 7200 "
-            f"(X's tokens live 2 hours), not {value!r}."
+            _(
+                "BOTAUTH_OAUTH2_REFRESH_MARGIN must be a number of seconds from 0 to under 7200 "
+                "(X's tokens live 2 hours), not %(value)r."
+            )
+            % {"value": value}
         )
     return timedelta(seconds=seconds)

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from botauth import refresh
 from botauth.exceptions import (
@@ -33,6 +34,8 @@ RELINK = "relink"
 ERROR = "error"
 # Results that make the command exit 1.
 FAILED = frozenset({RELINK, ERROR})
+# Marked, not translated here: the JSON array keeps it in English, the table translates it.
+OAUTH1_DETAIL = gettext_noop("OAuth 1.0a: its token does not expire")
 LIST_FIELDS = ("pk", "name", "protocol", "token_expires_at")
 
 
@@ -59,9 +62,7 @@ def refresh_one(account: BotAccount, *, within: timedelta) -> Outcome:
     """Refresh the account's token if it expires within `within`; say what happened."""
     protocol = account.protocol or BotAccount.Protocol.OAUTH1
     if protocol != BotAccount.Protocol.OAUTH2:
-        return Outcome(
-            account.name, protocol, SKIPPED, None, "OAuth 1.0a: its token does not expire"
-        )
+        return Outcome(account.name, protocol, SKIPPED, None, OAUTH1_DETAIL)
     if not refresh.is_due(account, margin=within):
         return Outcome(account.name, protocol, FRESH, account.token_expires_at)
     try:

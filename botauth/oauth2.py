@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.debug import sensitive_variables
 from requests.auth import AuthBase, HTTPBasicAuth
 
@@ -44,10 +45,15 @@ ERROR_RE = re.compile(r"[a-z_]{1,64}")
 # X's tokens live 7200 s; one that claims to live longer than a year is not from X.
 MAX_EXPIRES_IN = 366 * 24 * 3600
 MAX_SCOPES = 500  # BotAccount.scopes
-CLIENT_HINT = (
-    " Check TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET against the developer portal "
+CLIENT_HINT = gettext_noop(
+    "Check TWITTER_CLIENT_ID and TWITTER_CLIENT_SECRET against the developer portal "
     "(Keys and tokens > OAuth 2.0 Client ID and Client Secret)."
 )
+# What botauth was doing when X failed, by the token_type_hint revoked.
+REVOKING = {
+    "access_token": gettext_noop("revoking the access token"),
+    "refresh_token": gettext_noop("revoking the refresh token"),
+}
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ def exchange_code(*, code: str, verifier: str, callback: str) -> TokenGrant:
         "redirect_uri": callback,
         "code_verifier": verifier,
     }
-    return fetch_token(form=form, doing="exchanging the authorization code for a token")
+    return fetch_token(form=form, doing=gettext("exchanging the authorization code for a token"))
 
 
 @sensitive_variables()
@@ -141,34 +147,39 @@ def fetch_token(*, form: Mapping[str, str], doing: str) -> TokenGrant:
 @sensitive_variables()
 def fetch_identity(*, access_token: str) -> Identity:
     """Who an OAuth 2.0 user token belongs to: GET /2/users/me with it, X's answer checked."""
-    doing = "reading who the new token belongs to (GET /2/users/me)"
+    doing = gettext("reading who the new token belongs to (GET /2/users/me)")
     status, body = _send("GET", USERS_ME_URL, doing, auth=BearerAuth(access_token))
     if status >= 500:
-        raise XUnavailableError(f"X failed ({status}) while {doing}; try again later.")
+        raise _failed(status, doing)
     if status != 200:
         raise XRejectedError(
-            f"X refused the request ({status}) while {doing}: {_problem(body)}", status=status
+            gettext("X refused the request (%(status)s) while %(doing)s: %(said)s.")
+            % {"status": status, "doing": doing, "said": _problem(body).rstrip(". ")},
+            status=status,
         )
     data = _json(status, body, doing).get("data")
     user_id = data.get("id") if isinstance(data, dict) else None
     username = data.get("username") if isinstance(data, dict) else None
     if not (isinstance(user_id, str) and USER_ID_RE.fullmatch(user_id)):
-        raise XRejectedError(f"X sent no valid user id while {doing}; nothing was stored.")
+        raise _nothing_stored(gettext("no valid user id"), doing)
     if not (isinstance(username, str) and USERNAME_RE.fullmatch(username)):
-        raise XRejectedError(f"X sent no valid username while {doing}; nothing was stored.")
+        raise _nothing_stored(gettext("no valid username"), doing)
     return Identity(user_id=user_id, username=username)
 
 
 @sensitive_variables()
 def revoke_token(*, token: str, hint: str) -> None:
     """Revoke an access or refresh token (``hint``) at X, which confirms with revoked: true."""
-    doing = f"revoking the {hint.replace('_', ' ')}"
+    doing = gettext(REVOKING[hint])
     form = {"token": token, "token_type_hint": hint}
     status, body = _send("POST", REVOKE_URL, doing, data=form, auth=_client_auth())
     if status != 200:
         raise _refusal(status, body, doing)
     if _json(status, body, doing).get("revoked") is not True:
-        raise XRejectedError(f"X did not confirm the revocation while {doing}.", status=status)
+        raise XRejectedError(
+            gettext("X did not confirm the revocation while %(doing)s.") % {"doing": doing},
+            status=status,
+        )
 
 
 @sensitive_variables()
@@ -193,14 +204,22 @@ def _send(method: str, url: str, doing: str, **kwargs: Any) -> tuple[int, bytes]
                 body += chunk
                 if len(body) > MAX_ANSWER:
                     raise XRejectedError(
-                        f"X sent more than {MAX_ANSWER} bytes while {doing}; it is not X's answer.",
+                        gettext(
+                            "X sent more than %(limit)d bytes while %(doing)s; it is not X's "
+                            "answer."
+                        )
+                        % {"limit": MAX_ANSWER, "doing": doing},
                         status=answer.status_code,
                     )
             return answer.status_code, body
     except requests.Timeout as err:
-        raise XUnavailableError(f"X did not answer in time while {doing}; try again.") from err
+        raise XUnavailableError(
+            gettext("X did not answer in time while %(doing)s; try again.") % {"doing": doing}
+        ) from err
     except requests.RequestException as err:
-        raise XUnavailableError(f"X could not be reached while {doing}; try again.") from err
+        raise XUnavailableError(
+            gettext("X could not be reached while %(doing)s; try again.") % {"doing": doing}
+        ) from err
 
 
 def _json(status: int, body: bytes, doing: str) -> dict[str, Any]:
@@ -208,11 +227,14 @@ def _json(status: int, body: bytes, doing: str) -> dict[str, Any]:
         answer = json.loads(body)
     except ValueError as err:
         raise XRejectedError(
-            f"X sent an answer that is not JSON while {doing}.", status=status
+            gettext("X sent an answer that is not JSON while %(doing)s.") % {"doing": doing},
+            status=status,
         ) from err
     if not isinstance(answer, dict):
         raise XRejectedError(
-            f"X sent an answer that is not a JSON object while {doing}.", status=status
+            gettext("X sent an answer that is not a JSON object while %(doing)s.")
+            % {"doing": doing},
+            status=status,
         )
     return answer
 
@@ -221,9 +243,23 @@ def _said(value: Any, limit: int = 200) -> str:
     return "".join(c for c in value if c.isprintable())[:limit] if isinstance(value, str) else ""
 
 
+def _nothing_stored(problem: str, doing: str) -> XRejectedError:
+    return XRejectedError(
+        gettext("X sent %(problem)s while %(doing)s; nothing was stored.")
+        % {"problem": problem, "doing": doing}
+    )
+
+
+def _failed(status: int, doing: str) -> XUnavailableError:
+    return XUnavailableError(
+        gettext("X failed (%(status)s) while %(doing)s; try again later.")
+        % {"status": status, "doing": doing}
+    )
+
+
 def _refusal(status: int, body: bytes, doing: str) -> XError:
     if status >= 500:
-        return XUnavailableError(f"X failed ({status}) while {doing}; try again later.")
+        return _failed(status, doing)
     try:
         answer = json.loads(body)
     except ValueError:
@@ -233,12 +269,14 @@ def _refusal(status: int, body: bytes, doing: str) -> XError:
     error = error if isinstance(error, str) and ERROR_RE.fullmatch(error) else ""
     said = ": ".join(filter(None, [error, _said(answer.get("error_description"))]))
     said = said or _said(body.decode(errors="replace"), 120)
-    client = status == 401 or error in ("invalid_client", "unauthorized_client")
-    return XOAuth2Error(
-        f"X refused the request ({status}) while {doing}: {said}.{CLIENT_HINT if client else ''}",
-        status=status,
-        error=error,
-    )
+    message = gettext("X refused the request (%(status)s) while %(doing)s: %(said)s.") % {
+        "status": status,
+        "doing": doing,
+        "said": said,
+    }
+    if status == 401 or error in ("invalid_client", "unauthorized_client"):
+        message += " " + gettext(CLIENT_HINT)
+    return XOAuth2Error(message, status=status, error=error)
 
 
 def _problem(body: bytes) -> str:
@@ -248,41 +286,46 @@ def _problem(body: bytes) -> str:
     except ValueError:
         return _said(body.decode(errors="replace"), 120)
     if isinstance(answer, dict):
-        return _said(answer.get("detail") or answer.get("title")) or "no detail"
-    return "no detail"
+        return _said(answer.get("detail") or answer.get("title")) or gettext("no detail")
+    return gettext("no detail")
 
 
 @sensitive_variables()
 def _token_grant(answer: dict[str, Any], *, sent_at: datetime, doing: str) -> TokenGrant:
     def bad(problem: str) -> XRejectedError:
         return XRejectedError(
-            f"X sent a token answer with {problem} while {doing}; nothing was stored.", status=200
+            gettext("X sent a token answer with %(problem)s while %(doing)s; nothing was stored.")
+            % {"problem": problem, "doing": doing},
+            status=200,
         )
 
     token_type = answer.get("token_type")
     if not (isinstance(token_type, str) and token_type.lower() == "bearer"):
-        raise bad("a token_type other than bearer")
+        raise bad(gettext("a token_type other than bearer"))
     access_token = answer.get("access_token")
     if not (isinstance(access_token, str) and TOKEN_RE.fullmatch(access_token)):
-        raise bad("no valid access_token")
+        raise bad(gettext("no valid access_token"))
     expires_in = answer.get("expires_in")
     if isinstance(expires_in, bool) or not isinstance(expires_in, int):
-        raise bad("no valid expires_in")
+        raise bad(gettext("no valid expires_in"))
     if not 0 < expires_in <= MAX_EXPIRES_IN:
-        raise bad(f"expires_in {expires_in} (X's tokens live 7200 seconds)")
+        raise bad(
+            gettext("expires_in %(seconds)d (X's tokens live 7200 seconds)")
+            % {"seconds": expires_in}
+        )
     scope = answer.get("scope")
     granted = scopes.split(scope) if isinstance(scope, str) else ()
     if not granted or len(" ".join(granted)) > MAX_SCOPES:
-        raise bad("no valid scope")
+        raise bad(gettext("no valid scope"))
     if not all(scopes.SCOPE_RE.fullmatch(name) for name in granted):
-        raise bad("a malformed scope")
+        raise bad(gettext("a malformed scope"))
     refresh_token = answer.get("refresh_token", "")
     if not (
         isinstance(refresh_token, str) and (not refresh_token or TOKEN_RE.fullmatch(refresh_token))
     ):
-        raise bad("a malformed refresh_token")
+        raise bad(gettext("a malformed refresh_token"))
     if scopes.OFFLINE_ACCESS in granted and not refresh_token:
-        raise bad("offline.access but no refresh_token")
+        raise bad(gettext("offline.access but no refresh_token"))
     return TokenGrant(
         access_token=access_token,
         refresh_token=refresh_token,

@@ -18,6 +18,7 @@ from typing import Any, overload
 from django.db import router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.debug import sensitive_variables
 
 from botauth import locks, rotation
@@ -192,8 +193,10 @@ def _refresh(account: BotAccount) -> Current | BotauthError:
 @sensitive_variables()
 def _refused(account: BotAccount, sent: str, refused: rotation.Refused) -> Current | BotauthError:
     detail = (
-        f"X refused the refresh token ({refused.error}: {refused.description}); "
-        "link the bot with X again."
+        gettext(
+            "X refused the refresh token (%(error)s: %(description)s); link the bot with X again."
+        )
+        % {"error": refused.error, "description": refused.description}
     )[:255]
     with transaction.atomic(using=_alias()):
         # Read again first: a worker that does not share this lock may have rotated it meanwhile.
@@ -208,7 +211,13 @@ def _refused(account: BotAccount, sent: str, refused: rotation.Refused) -> Curre
             last_verified_at=timezone.now(),
             updated_at=timezone.now(),
         )
-    logger.warning("Bot %r: %s", stored.name, detail)
+    # The log stays in English; the stored detail is in the language of whoever ran this.
+    logger.warning(
+        "Bot %r: X refused the refresh token (%s: %s); link the bot with X again.",
+        stored.name,
+        refused.error,
+        refused.description,
+    )
     error = _reauthorize(stored.name, f"{refused.error}: {refused.description}")
     error.__cause__ = refused
     return error

@@ -116,7 +116,7 @@ def check(account: BotAccount, *, retries: int = 2, backoff: float = 0.5) -> Out
     result, detail = str(Result.ERROR), ""
     extra: dict[str, Any] = {}
     if account.access_expired:
-        result, detail = Result.EXPIRED, "access token expired; it needs a refresh"
+        result, detail = Result.EXPIRED, gettext("access token expired; it needs a refresh")
         retries = -1  # no request: X would only answer 401
     calls = 0
     for attempt in range(retries + 1):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error
+from django.utils.translation import gettext as _
 
 
 def check_not_in_production(**kwargs: Any) -> list[CheckMessage]:
@@ -13,10 +14,12 @@ def check_not_in_production(**kwargs: Any) -> list[CheckMessage]:
         return []
     return [
         Error(
-            "The X sandbox (botauth_sandbox) is installed while DEBUG is off.",
-            hint="It is a fake X for development and tests: remove 'botauth_sandbox' from "
-            "INSTALLED_APPS and set BOTAUTH_SANDBOX = False in production. Its endpoints "
-            "refuse to serve while DEBUG is off.",
+            _("The X sandbox (botauth_sandbox) is installed while DEBUG is off."),
+            hint=_(
+                "It is a fake X for development and tests: remove 'botauth_sandbox' from "
+                "INSTALLED_APPS and set BOTAUTH_SANDBOX = False in production. Its endpoints "
+                "refuse to serve while DEBUG is off."
+            ),
             id="botauth_sandbox.E001",
         )
     ]

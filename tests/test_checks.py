@@ -5,6 +5,7 @@ import sys
 
 import pytest
 from django.core.checks import Error, Warning
+from django.utils import translation
 
 from botauth.checks import (
     check_callback_url_deploy,
@@ -78,6 +79,19 @@ def test_e004_callback_url_not_absolute(settings, url):
     assert ids(messages) == ["botauth.E004"]
     assert messages[0].msg == f"BOTAUTH_CALLBACK_URL {url!r} is not an absolute http(s) URL."
     assert "developer portal" in (messages[0].hint or "")
+
+
+def test_check_messages_speak_the_readers_language(settings):
+    settings.BOTAUTH_CALLBACK_URL = "bots.example.com/callback/"
+    with translation.override("de"):
+        messages = check_settings()
+    assert ids(messages) == ["botauth.E004"]
+    assert messages[0].msg == (
+        "BOTAUTH_CALLBACK_URL 'bots.example.com/callback/' ist keine absolute http(s)-URL."
+    )
+    assert messages[0].hint == (
+        "Setzen Sie sie genau auf die Callback-URL, die im Developer Portal von X eingetragen ist."
+    )
 
 
 @pytest.mark.parametrize("value", ["Strict", "strict"])

@@ -9,13 +9,13 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from botauth.models import BotAccount
 from tests import xmock
 from tests import xmock_oauth2 as x2
-from tests.helpers import call, make_linked
+from tests.helpers import call, change_url, make_linked
 
 EXPIRES = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
 
@@ -39,10 +39,6 @@ def make_oauth2(
     )
 
 
-def change_url(account: BotAccount) -> str:
-    return reverse("admin:botauth_botaccount_change", args=[account.pk])
-
-
 # The admin
 
 
@@ -56,6 +52,36 @@ def test_the_change_page_shows_protocol_expiry_and_scopes_and_no_token(staff_cli
         assert secret not in html
     account.refresh_from_db()
     assert account.twitter_refresh_token == f"o2bot-{x2.REFRESH_TOKEN}"
+
+
+def test_the_change_page_shows_when_the_token_was_last_refreshed(staff_client, db):
+    account = make_oauth2()
+    refreshed = datetime(2031, 5, 6, 5, 8, tzinfo=UTC)
+    BotAccount.objects.filter(pk=account.pk).update(token_refreshed_at=refreshed)
+
+    html = staff_client.get(change_url(account)).content.decode()
+
+    assert "<label>Token refreshed at:</label>" in html
+    assert '<div class="readonly">May 6, 2031, 5:08 a.m.</div>' in html
+    assert "When botauth last rotated the OAuth 2.0 pair" in html
+    # Beside the other OAuth 2.0 fields: after the expiry, before the scopes.
+    expiry, refreshed_at, scopes = (
+        html.index(f'class="form-row field-{name}')
+        for name in ("access_token_expiry", "token_refreshed_at", "scopes")
+    )
+    assert expiry < refreshed_at < scopes
+    assert 'name="token_refreshed_at"' not in html
+    for secret in (x2.ACCESS_TOKEN, x2.REFRESH_TOKEN, "gAAAAA"):
+        assert secret not in html
+    account.refresh_from_db()
+    assert account.token_refreshed_at == refreshed
+    assert account.twitter_refresh_token == f"o2bot-{x2.REFRESH_TOKEN}"
+
+
+def test_an_oauth1_change_page_has_no_refresh_time(staff_client, linked):
+    html = staff_client.get(change_url(linked)).content.decode()
+    assert "field-token_refreshed_at" not in html
+    assert "Token refreshed at" not in html
 
 
 def test_an_expired_token_says_it_needs_a_refresh(staff_client, db):
@@ -165,6 +191,20 @@ def test_an_expired_oauth2_token_is_reported_without_calling_x(db, x):
     assert account.last_verification == BotAccount.Verification.EXPIRED
     assert account.last_verification_detail == "access token expired; it needs a refresh"
     assert account.status == BotAccount.Status.LINKED
+
+
+def test_an_expired_oauth2_token_is_reported_in_german(db, x):
+    account = make_oauth2(expires=datetime(2020, 1, 2, 3, 4, tzinfo=UTC))
+    with translation.override("de"):
+        out, err, code = call("verify_bot_tokens", "o2bot")
+    assert code == 1
+    assert len(x.calls) == 0
+    row = " ".join(out.splitlines()[1].split())
+    assert "oauth2 bis 2020-01-02 03:04 UTC; Scopes tweet.read" in row
+    assert row.endswith("Zugriffstoken abgelaufen; es muss erneuert werden")
+    account.refresh_from_db()
+    assert account.last_verification == BotAccount.Verification.EXPIRED
+    assert account.last_verification_detail == "Zugriffstoken abgelaufen; es muss erneuert werden"
 
 
 def test_a_rejected_oauth2_token_is_reported_by_the_401_rule(db, x):

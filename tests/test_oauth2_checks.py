@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.checks import Error, Warning
+from django.utils import translation
 
 from botauth import conf, transport
 from botauth.checks import check_settings
@@ -119,6 +120,17 @@ def test_e022_scopes_of_the_wrong_type(oauth2_only, settings):
     messages = check_settings()
     assert ids(messages) == ["botauth.E022"]
     assert "must be a space-separated string or a list" in messages[0].msg
+
+
+def test_e022_in_german(oauth2_only, settings):
+    settings.BOTAUTH_OAUTH2_SCOPES = 42
+    with translation.override("de"):
+        messages = check_settings()
+    assert ids(messages) == ["botauth.E022"]
+    assert messages[0].msg == (
+        "BOTAUTH_OAUTH2_SCOPES muss ein durch Leerzeichen getrennter String oder eine Liste von "
+        "Scope-Namen von X sein, nicht int."
+    )
 
 
 @pytest.mark.parametrize(

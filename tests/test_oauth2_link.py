@@ -15,7 +15,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from botauth.models import BotAccount
 from tests import spec, xmock
@@ -572,6 +572,23 @@ def test_users_me_refusing_the_new_token_stores_nothing(staff_client, account, x
     assert (
         "X refused the request (401) while reading who the new token belongs to "
         "(GET /2/users/me): Unauthorized"
+    ) in response.content.decode()
+    assert_untouched_pending(account, state)
+
+
+def test_x_refusing_the_new_token_is_explained_in_german(staff_client, account, x):
+    state = started(staff_client, account)["state"]
+    x2.token(x)
+    xmock.users_me_error(x, 401)
+    # LocaleMiddleware leaves the request's language active: override() restores this one's.
+    with translation.override("en"):
+        response = staff_client.get(
+            CALLBACK, {"state": state, "code": x2.CODE}, HTTP_ACCEPT_LANGUAGE="de"
+        )
+    assert response.status_code == 400
+    assert (
+        "X hat die Anfrage beim Abfragen des Kontos zum neuen Token (GET /2/users/me) abgelehnt "
+        "(401): Unauthorized. Es wurde nichts geändert."
     ) in response.content.decode()
     assert_untouched_pending(account, state)
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from botauth.management.commands.refresh_bot_tokens import Command
 from botauth.models import BotAccount
 from tests import xtoken
 from tests.helpers import call, make_linked
@@ -169,6 +170,83 @@ def test_a_bad_refresh_margin_is_a_configuration_error_not_a_traceback(db, x, se
     out, err, code = call("refresh_bot_tokens")
     assert code == 2
     assert "BOTAUTH_OAUTH2_REFRESH_MARGIN must be a number of seconds" in err
+    assert len(x.calls) == 0
+    account.refresh_from_db()
+    assert (account.twitter_access_token, account.token_refreshed_at) == (access(0), None)
+
+
+def test_a_german_reader_gets_the_table_and_the_summary_in_german(db, x):
+    account = oauth2_bot(expires_in=timedelta(seconds=-1))
+    make_linked("o1bot")
+    x.post(xtoken.TOKEN_URL, json=xtoken.INVALID_TOKEN, status=400)
+
+    with translation.override("de"):
+        out, err, code = run()
+
+    assert code == 1
+    header, relink, skipped = out.splitlines()
+    assert header.split() == ["NAME", "ERGEBNIS", "ABLAUF", "DETAILS"]
+    assert relink.split()[:2] == ["o2bot", "relink"]
+    assert skipped.split(None, 3) == [
+        "o1bot",
+        "skipped",
+        "-",
+        "OAuth 1.0a: sein Token läuft nicht ab",
+    ]
+    assert err == "1 von 2 nicht erneuert: 1 relink, 1 skipped.\n"
+    account.refresh_from_db()
+    assert account.last_verification == BotAccount.Verification.REFRESH_REFUSED
+    assert account.last_verification_detail == (
+        "X hat das Refresh-Token abgelehnt (invalid_request: Value passed for the token was "
+        "invalid.); verknüpfen Sie den Bot erneut mit X."
+    )
+
+
+def test_json_is_the_same_in_every_language(db, x):
+    account = oauth2_bot(expires_in=timedelta(hours=1))
+    make_linked("o1bot")
+
+    english = run("--json")
+    with translation.override("de"):
+        german = run("--json")
+
+    assert german == english
+    out, err, code = german
+    assert (err, code) == ("", 0)
+    assert [(r["result"], r["detail"]) for r in json.loads(out)] == [
+        ("fresh", ""),
+        ("skipped", "OAuth 1.0a: its token does not expire"),
+    ]
+    assert len(x.calls) == 0
+    account.refresh_from_db()
+    assert (account.twitter_access_token, account.token_refreshed_at) == (access(0), None)
+
+
+def test_nothing_linked_says_so_in_german(db):
+    with translation.override("de"):
+        assert run() == ("Keine verknüpften Bot-Konten zu erneuern.\n", "", 0)
+        assert run("--json") == ("[]\n", "", 0)
+
+
+def test_the_help_is_shown_in_the_readers_language():
+    with translation.override("de"):
+        parser = Command().create_parser("manage.py", "refresh_bot_tokens")
+    text = " ".join(parser.format_help().split())
+    assert "Erneuert die OAuth-2.0-Tokens von Bots" in text
+    assert "Ausgabe als JSON-Array." in text
+    assert "Refresh OAuth 2.0 bot tokens" not in text
+
+
+def test_a_bad_refresh_margin_is_reported_in_german(db, x, settings):
+    account = oauth2_bot(expires_in=timedelta(minutes=1))
+    settings.BOTAUTH_OAUTH2_REFRESH_MARGIN = "soon"
+    with translation.override("de"):
+        out, err, code = run()
+    assert (out, code) == ("", 2)
+    assert err == (
+        "BOTAUTH_OAUTH2_REFRESH_MARGIN muss eine Anzahl Sekunden von 0 bis unter 7200 sein "
+        "(die Tokens von X gelten 2 Stunden), nicht 'soon'.\n"
+    )
     assert len(x.calls) == 0
     account.refresh_from_db()
     assert (account.twitter_access_token, account.token_refreshed_at) == (access(0), None)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.checks import Error
+from django.utils import translation
 
 from botauth import conf
 from botauth.checks import check_sandbox, check_settings
 from botauth.exceptions import BotauthConfigurationError
+from botauth_sandbox import checks as sandbox_checks
 from botauth_sandbox.keys import derive_consumer
 from tests.helpers import ids
 
@@ -166,6 +168,17 @@ def test_deploy_check_fails_with_the_sandbox_installed_and_debug_off(settings, d
     assert isinstance(messages[0], Error)
     assert messages[0].msg == "The X sandbox (botauth_sandbox) is installed while DEBUG is off."
     assert "remove 'botauth_sandbox' from INSTALLED_APPS" in (messages[0].hint or "")
+
+
+def test_the_sandbox_check_speaks_the_readers_language(settings):
+    settings.DEBUG = False
+    with translation.override("de"):
+        [message] = sandbox_checks.check_not_in_production()
+    assert message.id == "botauth_sandbox.E001"
+    assert message.msg == (
+        "Die X-Sandbox (botauth_sandbox) ist installiert, während DEBUG ausgeschaltet ist."
+    )
+    assert "Entfernen Sie 'botauth_sandbox' aus INSTALLED_APPS" in (message.hint or "")
 
 
 def test_deploy_check_is_quiet_while_debugging(settings):

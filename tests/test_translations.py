@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ("botauth", "botauth_sandbox")
 LANGUAGES = ("de",)
 CATALOGS = [(app, language) for app in APPS for language in LANGUAGES]
-GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy"}
+GETTEXT_CALLS = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]")
 ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, SystemCheckError
+from django.core.management.base import SystemCheckError
+
+from botauth.management.base import TranslatedHelp
 
 
-class ConfigurationErrorsExit2(BaseCommand):
+class ConfigurationErrorsExit2(TranslatedHelp):
     def check(self, *args: Any, **kwargs: Any) -> None:
         # A failed system check (E001: no X app keys, ...) is a configuration error: exit 2,
         # like the ones handle() finds itself, not SystemCheckError's default 1.

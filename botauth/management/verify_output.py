@@ -1,15 +1,15 @@
-"""How verify_bot_tokens writes outcomes as they come: a table (a progress bar beside it on a
-terminal) or a JSON array, one object per line."""
+"""verify_bot_tokens' table, a progress bar beside it on a terminal (its JSON array is
+botauth.management.output's)."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC
 
 from django.core.management.base import OutputWrapper
 from django.utils.translation import gettext
 
+from botauth.management.output import Output
 from botauth.models import BotAccount
 from botauth.users_me import printable
 from botauth.verification import Outcome
@@ -22,42 +22,15 @@ def access_column(outcome: Outcome) -> str:
     if outcome.protocol != BotAccount.Protocol.OAUTH2:
         return outcome.access_level or "-"
     expires = outcome.token_expires_at
-    until = f"until {expires.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if expires else "no expiry"
-    return f"oauth2 {until}; scopes {outcome.scopes or '-'}"
-
-
-class Output:
-    """Counts each outcome per result and writes it; ``close()`` ends the output."""
-
-    def __init__(self, out: OutputWrapper) -> None:
-        self.out = out
-        self.counts: Counter[str] = Counter()
-
-    def __call__(self, outcome: Outcome) -> None:
-        self.counts[outcome.result] += 1
-        self.write(outcome, first=self.counts.total() == 1)
-
-    def write(self, outcome: Outcome, *, first: bool) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        """End the output, even after a failure part way."""
-
-    def summary(self, text: str, *, err: OutputWrapper, verbosity: int) -> None:
-        raise NotImplementedError
-
-
-class JsonArray(Output):
-    def write(self, outcome: Outcome, *, first: bool) -> None:
-        self.out.write(("[" if first else ",") + json.dumps(outcome.as_dict()))
-
-    def close(self) -> None:
-        self.out.write("]" if self.counts else "[]")
-
-    def summary(self, text: str, *, err: OutputWrapper, verbosity: int) -> None:
-        # stdout stays one JSON array.
-        if verbosity > 0:
-            err.write(text)
+    until = (
+        gettext("until %(time)s UTC") % {"time": f"{expires.astimezone(UTC):%Y-%m-%d %H:%M}"}
+        if expires
+        else gettext("no expiry")
+    )
+    return gettext("oauth2 %(until)s; scopes %(scopes)s") % {
+        "until": until,
+        "scopes": outcome.scopes or "-",
+    }
 
 
 class ProgressBar:
@@ -75,7 +48,7 @@ class ProgressBar:
         self.err.write(f"[{bar:<30}] {done}/{self.total}  {detail}", ending="")
 
 
-class Table(Output):
+class Table(Output[Outcome]):
     def __init__(self, out: OutputWrapper, *, width: int, progress: ProgressBar | None) -> None:
         super().__init__(out)
         self.width = width
@@ -118,5 +91,5 @@ class Table(Output):
 
     def summary(self, text: str, *, err: OutputWrapper, verbosity: int) -> None:
         if not self.counts:
-            self.out.write(gettext("No linked bot accounts to verify."))
+            self.nothing(gettext("No linked bot accounts to verify."))
         self.out.write(text)

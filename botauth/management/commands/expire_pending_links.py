@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from botauth import flows
+from botauth.management.base import TranslatedHelp
 
 
-class Command(BaseCommand):
-    help = (
+class Command(TranslatedHelp):
+    help = gettext_noop(
         "End every link flow started more than BOTAUTH_PENDING_TTL ago and never finished: its "
         "encrypted secret is wiped and the status goes back to unlinked (or stays linked for a "
         "re-link). Safe to run from cron at any interval; starting a link does it too."

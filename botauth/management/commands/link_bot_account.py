@@ -4,10 +4,10 @@ import getpass
 import sys
 from typing import IO, Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from botauth import conf, flows
 from botauth.exceptions import (
@@ -18,13 +18,14 @@ from botauth.exceptions import (
     XRejectedError,
 )
 from botauth.flows.oauth1 import TOKEN_RE
+from botauth.management.base import TranslatedHelp
 from botauth.models import BotAccount
 
 PIN_TRIES = 3
 
 
-class Command(BaseCommand):
-    help = (
+class Command(TranslatedHelp):
+    help = gettext_noop(
         "Link a bot account with X's PIN flow, for when no callback URL is reachable: open the "
         "printed URL as the bot, approve, and type the PIN X shows. With --import, store an "
         "access token and secret you already hold instead (read from standard input, two lines)."
@@ -32,14 +33,16 @@ class Command(BaseCommand):
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("name", help="The BotAccount's name.")
-        parser.add_argument("--create", action="store_true", help="Create it if missing.")
+        parser.add_argument("name", help=_("The BotAccount's name."))
+        parser.add_argument("--create", action="store_true", help=_("Create it if missing."))
         parser.add_argument(
             "--import",
             action="store_true",
             dest="import_pair",
-            help="Read an access token and its secret from standard input, one per line, check "
-            "them with X (one GET /2/users/me) and store them. Never pass them as arguments.",
+            help=_(
+                "Read an access token and its secret from standard input, one per line, check "
+                "them with X (one GET /2/users/me) and store them. Never pass them as arguments."
+            ),
         )
 
     def handle(

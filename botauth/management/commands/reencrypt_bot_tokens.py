@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from botauth.exceptions import BotauthError
+from botauth.management.base import TranslatedHelp
 from botauth.models import SECRET_FIELDS, BotAccount
 
 FIELDS = list(SECRET_FIELDS)
 
 
-class Command(BaseCommand):
-    help = (
+class Command(TranslatedHelp):
+    help = gettext_noop(
         "Re-encrypt every stored token with the first key of BOTAUTH_ENCRYPTION_KEYS. Run it "
         "after putting a new key first; then the old keys can be removed."
     )

@@ -1,24 +1,26 @@
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.db.models.functions import Length
+from django.utils.translation import gettext, gettext_noop
 
 from botauth import conf, encryption, keepalive
 from botauth.durations import duration
 from botauth.exceptions import BotauthConfigurationError, DecryptionError
 from botauth.keepalive import Outcome
+from botauth.management import refresh_output
 from botauth.management.commands.verify_bot_tokens import select_accounts
 from botauth.management.exits import ConfigurationErrorsExit2
+from botauth.management.output import JsonArray, Output
 from botauth.models import BotAccount
 
 
 class Command(ConfigurationErrorsExit2):
-    help = (
+    help = gettext_noop(
         "Refresh OAuth 2.0 bot tokens that expire within DURATION (default "
         "BOTAUTH_OAUTH2_REFRESH_MARGIN, 5 minutes), so that idle bots keep a live refresh token; "
         "run it from cron. OAuth 1.0a bots are listed as skipped. Exit 0 when every token is "
@@ -28,15 +30,19 @@ class Command(ConfigurationErrorsExit2):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "names", nargs="*", metavar="NAME", help="Default: every linked account."
+            "names", nargs="*", metavar="NAME", help=gettext("Default: every linked account.")
         )
-        parser.add_argument("--json", action="store_true", dest="as_json", help="JSON array out.")
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help=gettext("JSON array out.")
+        )
         parser.add_argument(
             "--expiring-within",
             type=duration,
             default=None,
             metavar="DURATION",
-            help="Refresh tokens expiring within DURATION (e.g. 30m, 2h); 3h refreshes all.",
+            help=gettext(
+                "Refresh tokens expiring within DURATION (e.g. 30m, 2h); 3h refreshes all."
+            ),
         )
 
     def handle(
@@ -55,36 +61,27 @@ class Command(ConfigurationErrorsExit2):
                 conf.client_credentials()
         except BotauthConfigurationError as err:
             raise CommandError(str(err), returncode=2) from err
-        width = max(4, queryset.aggregate(w=Max(Length("name")))["w"] or 0)
-        rows: list[Outcome] = []
-
-        def show(outcome: Outcome) -> None:
-            rows.append(outcome)
-            if as_json:
-                self.stdout.write(("[" if len(rows) == 1 else ",") + json.dumps(outcome.as_dict()))
-                return
-            if len(rows) == 1:
-                self.stdout.write(f"{'NAME':<{width}}  {'RESULT':<9}  {'EXPIRES':<25}  DETAIL")
-            expires = (
-                outcome.expires_at.isoformat(timespec="seconds") if outcome.expires_at else "-"
-            )
-            self.stdout.write(
-                f"{outcome.name:<{width}}  {outcome.result:<9}  {expires:<25}  "
-                f"{outcome.detail}".rstrip()
-            )
-
+        output = self.output(as_json=as_json, queryset=queryset)
         try:
             counts = keepalive.refresh_accounts(
-                keepalive.listed(queryset), within=within, on_outcome=show
+                keepalive.listed(queryset), within=within, on_outcome=output
             )
         except DecryptionError as err:
             raise CommandError(str(err), returncode=2) from err
         finally:
-            if as_json:
-                self.stdout.write("]" if rows else "[]")
-        if not rows and not as_json:
-            self.stdout.write("No linked bot accounts to refresh.")
+            output.close()
+        if not output.counts:
+            output.nothing(gettext("No linked bot accounts to refresh."))
         bad = sum(n for result, n in counts.items() if result in keepalive.FAILED)
         if bad:
-            summary = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
-            raise CommandError(f"{bad} of {sum(counts.values())} not refreshed: {summary}.")
+            results = ", ".join(f"{n} {r}" for r, n in sorted(counts.items()))
+            raise CommandError(
+                gettext("%(bad)d of %(total)d not refreshed: %(results)s.")
+                % {"bad": bad, "total": sum(counts.values()), "results": results}
+            )
+
+    def output(self, *, as_json: bool, queryset: QuerySet[BotAccount]) -> Output[Outcome]:
+        if as_json:
+            return JsonArray(self.stdout)
+        longest = queryset.aggregate(w=Max(Length("name")))["w"] or 0
+        return refresh_output.Table(self.stdout, width=max(len(gettext("NAME")), longest))

@@ -10,13 +10,14 @@ from django.core.management.base import (
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from botauth import conf, encryption
 from botauth.durations import duration, positive_int
 from botauth.exceptions import BotauthConfigurationError
 from botauth.management.exits import ConfigurationErrorsExit2
-from botauth.management.verify_output import JsonArray, Output, ProgressBar, Table
+from botauth.management.output import JsonArray, Output
+from botauth.management.verify_output import ProgressBar, Table
 from botauth.models import BotAccount
 from botauth.verification import Outcome, verify_accounts
 
@@ -80,7 +81,7 @@ def not_linked(*, names: list[str]) -> list[Outcome]:
 
 
 class Command(ConfigurationErrorsExit2):
-    help = (
+    help = gettext_noop(
         "Check stored X tokens with one GET /2/users/me each and record the result. "
         "Exit 0 when every checked account is valid, 1 otherwise, 2 on usage or configuration "
         "errors. Never deletes a token."
@@ -88,18 +89,23 @@ class Command(ConfigurationErrorsExit2):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "names", nargs="*", metavar="NAME", help="Default: every linked account."
+            "names", nargs="*", metavar="NAME", help=gettext("Default: every linked account.")
         )
-        parser.add_argument("--json", action="store_true", dest="as_json", help="JSON array out.")
         parser.add_argument(
-            "--concurrency", type=positive_int, default=None, help="Requests in flight (16)."
+            "--json", action="store_true", dest="as_json", help=gettext("JSON array out.")
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=positive_int,
+            default=None,
+            help=gettext("Requests in flight (16)."),
         )
         parser.add_argument(
             "--stale-after",
             type=duration,
             default=None,
             metavar="DURATION",
-            help="Only accounts not verified within DURATION (e.g. 6h, 2d).",
+            help=gettext("Only accounts not verified within DURATION (e.g. 6h, 2d)."),
         )
 
     def handle(
@@ -157,7 +163,7 @@ class Command(ConfigurationErrorsExit2):
         queryset: QuerySet[BotAccount],
         unlinked: list[Outcome],
         total: int,
-    ) -> Output:
+    ) -> Output[Outcome]:
         if as_json:
             return JsonArray(self.stdout)
         longest = queryset.aggregate(w=Max(Length("name")))["w"] or 0
